@@ -1,0 +1,132 @@
+"""The ``regkg`` command line.
+
+Exit codes: 0 success; 1 the data failed validation; 2 bad input or usage (malformed query,
+missing file or store, unknown format).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .build import ValidationFailed, build
+from .consistency import ReasonerUnavailable
+from .datafiles import with_files
+from .settings import Settings
+from .store import RESULT_FORMATS, QueryError, Store, StoreMissing
+from .store import EXPORT_FORMATS as _EXPORT
+from .store import GRAPH_FORMATS as _GRAPH
+from .validate import validate
+
+EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    print(f"regkg: error: {message}", file=sys.stderr)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(args.store)
+    try:
+        result = build(settings, reasoner=not args.no_reasoner)
+    except ValidationFailed as exc:
+        print(exc.report.text(), file=sys.stderr)
+        _err("build refused: the data has problems; the store was not changed")
+        return EXIT_INVALID
+    info = result.info
+    print(f"built {settings.store_path} ({info['quads']} quads, digest {info['digest'][:16]})")
+    for graph, count in sorted(info["graphs"].items()):
+        print(f"  {count:6d}  {graph}")
+    print(result.report.text())
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    paths = [Path(p) for p in args.files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        _err(f"no such file: {', '.join(missing)}")
+        return EXIT_BAD_INPUT
+    report, _ = validate(with_files(settings, paths), settings, reasoner=not args.no_reasoner)
+    print(report.text(), file=sys.stdout if report.ok else sys.stderr)
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def _read_query(arg: str) -> str:
+    path = Path(arg)
+    if arg.endswith((".rq", ".sparql")) or (len(arg) < 256 and "\n" not in arg and path.is_file()):
+        if not path.is_file():
+            raise QueryError(f"no such query file: {arg}")
+        return path.read_text(encoding="utf-8")
+    return arg
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(args.store)
+    try:
+        store = Store(settings.store_path)
+        text = sys.stdin.read() if args.query == "-" else _read_query(args.query)
+        results = store.query(text)
+        fmt = args.format or ("turtle" if results.__class__.__name__ == "QueryTriples" else "json")
+        sys.stdout.buffer.write(store.serialize(results, fmt))
+    except (StoreMissing, QueryError) as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(args.store)
+    try:
+        store = Store(settings.store_path)
+    except StoreMissing as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    sys.stdout.buffer.write(store.export(args.format))
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="regkg", description="Knowledge graph of French drug-access regulations.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="validate everything, then (re)build the store atomically")
+    b.add_argument("--store", help="store path (default $REGKG_STORE or var/store)")
+    b.add_argument("--no-reasoner", action="store_true", help="skip the OWL consistency check (HermiT)")
+    b.set_defaults(func=cmd_build)
+
+    v = sub.add_parser("validate", help="validate data files (SHACL, quotes, privacy, OWL consistency) without building")
+    v.add_argument("files", nargs="+", help="Turtle files; each replaces the project file of the same name")
+    v.add_argument("--no-reasoner", action="store_true", help="skip the OWL consistency check (HermiT)")
+    v.set_defaults(func=cmd_validate)
+
+    q = sub.add_parser("query", help="run a SPARQL query on the store (default graph = union of all graphs)")
+    q.add_argument("query", help="query text, a .rq file, or - for standard input")
+    q.add_argument("--format", choices=sorted({*RESULT_FORMATS, *_GRAPH}),
+                   help="json|xml|csv|tsv for SELECT/ASK (default json); turtle|ntriples|nquads|jsonld|rdfxml for graphs")
+    q.add_argument("--store", help="store path")
+    q.set_defaults(func=cmd_query)
+
+    e = sub.add_parser("export", help="the whole dataset with its named graphs, to standard output")
+    e.add_argument("--format", choices=list(_EXPORT), default="nquads")
+    e.add_argument("--store", help="store path")
+    e.set_defaults(func=cmd_export)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ReasonerUnavailable as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    except FileNotFoundError as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
