@@ -40,6 +40,16 @@ def _path_text(path: Node | None, shapes: rdflib.Graph) -> str:
     return compact(path)
 
 
+def _node_shape(shape: Node | None, shapes: rdflib.Graph) -> Node | None:
+    """The named node shape a (possibly blank) property or constraint shape belongs to."""
+    seen = 0
+    while isinstance(shape, BNode) and seen < 5:
+        parents = [s for s, _p in shapes.subject_predicates(shape)]
+        shape = parents[0] if parents else None
+        seen += 1
+    return shape
+
+
 def check_shapes(union: rdflib.Graph, shapes: rdflib.Graph, loaded: list[LoadedFile], root: Path) -> list[Problem]:
     """Run every shape over the union of all files; one problem per validation result."""
     _conforms, results, _text = pyshacl_validate(
@@ -61,8 +71,9 @@ def check_shapes(union: rdflib.Graph, shapes: rdflib.Graph, loaded: list[LoadedF
         message = messages[0] if messages else "violates a shape"
         if value is not None and not isinstance(value, BNode):
             message += f" (value: {compact(value)})"
-        if shape is not None and not isinstance(shape, BNode):
-            message += f" [{compact(shape)}]"
+        node_shape = _node_shape(shape, shapes)
+        if node_shape is not None:
+            message += f" [{compact(node_shape)}]"
         problems.append(Problem(
             file=_origin(focus, loaded, root),
             kind="shacl",
