@@ -55,9 +55,7 @@ def build(settings: Settings, *, reasoner: bool = True) -> BuildResult:
         "digest": digest(lines),
         "quads": len(lines),
         "graphs": graphs,
-        "inputs": {
-            f.display(settings.root): hashlib.sha256(f.path.read_bytes()).hexdigest() for f in files
-        },
+        "inputs": {f.display(settings.root): hashlib.sha256(f.path.read_bytes()).hexdigest() for f in files},
         "checks": report.checks,
     }
     build_dir = write_store(settings.store_path, "".join(lines).encode("utf-8"), info)

@@ -17,11 +17,21 @@ from .report import Problem
 
 # Datatypes outside the OWL 2 datatype map (HermiT refuses them). SHACL checks their lexical
 # forms; the reasoner sees them as plain strings.
-_NON_OWL2_DATATYPES = {XSD.date, XSD.time, XSD.duration, XSD.gYear, XSD.gYearMonth, XSD.gMonth,
-                       XSD.gDay, XSD.gMonthDay, XSD.dayTimeDuration, XSD.yearMonthDuration}
+_NON_OWL2_DATATYPES = {
+    XSD.date,
+    XSD.time,
+    XSD.duration,
+    XSD.gYear,
+    XSD.gYearMonth,
+    XSD.gMonth,
+    XSD.gDay,
+    XSD.gMonthDay,
+    XSD.dayTimeDuration,
+    XSD.yearMonthDuration,
+}
 
 
-class ReasonerUnavailable(RuntimeError):
+class ReasonerUnavailable(FileNotFoundError):
     """Java (needed by HermiT) is missing."""
 
 
@@ -37,8 +47,10 @@ def _for_reasoner(graph: rdflib.Graph) -> rdflib.Graph:
 def reason(graph: rdflib.Graph) -> tuple[bool, list[str]]:
     """Run HermiT: (consistent, IRIs of unsatisfiable classes)."""
     if shutil.which("java") is None:
-        raise ReasonerUnavailable("the OWL consistency check needs Java (HermiT); install a JRE, "
-                                  "e.g. apt-get install default-jre-headless")
+        raise ReasonerUnavailable(
+            "the OWL consistency check needs Java (HermiT); install a JRE, "
+            "e.g. apt-get install default-jre-headless"
+        )
     with tempfile.TemporaryDirectory(prefix="regkg-owl-") as tmp:
         path = Path(tmp) / "all.nt"
         _for_reasoner(graph).serialize(path, format="nt", encoding="utf-8")
@@ -62,8 +74,16 @@ def check_consistency(parts: list[tuple[str, rdflib.Graph]]) -> list[Problem]:
     for _, g in parts:
         union += g
     consistent, unsatisfiable = reason(union)
-    problems = [Problem(parts[0][0], "consistency", f"<{iri}>", "",
-                        "class is unsatisfiable: no individual can belong to it") for iri in unsatisfiable]
+    problems = [
+        Problem(
+            parts[0][0],
+            "consistency",
+            f"<{iri}>",
+            "",
+            "class is unsatisfiable: no individual can belong to it",
+        )
+        for iri in unsatisfiable
+    ]
     if consistent:
         return problems
     base_name, base = parts[0]
@@ -71,9 +91,23 @@ def check_consistency(parts: list[tuple[str, rdflib.Graph]]) -> list[Problem]:
         return [*problems, Problem(base_name, "consistency", message="the ontology alone is inconsistent")]
     culprits = [name for name, g in parts[1:] if not reason(base + g)[0]]
     if not culprits:
-        return [*problems, Problem("(dataset)", "consistency",
-                                   message="the data is inconsistent with the ontology only when all files are combined")]
-    return [*problems, *(Problem(name, "consistency",
-                                 message="this file is inconsistent with the ontology (an individual breaks a "
-                                         "disjointness or type axiom, e.g. typed with two disjoint classes)")
-                         for name in culprits)]
+        return [
+            *problems,
+            Problem(
+                "(dataset)",
+                "consistency",
+                message="the data is inconsistent with the ontology only when all files are combined",
+            ),
+        ]
+    return [
+        *problems,
+        *(
+            Problem(
+                name,
+                "consistency",
+                message="this file is inconsistent with the ontology (an individual breaks a "
+                "disjointness or type axiom, e.g. typed with two disjoint classes)",
+            )
+            for name in culprits
+        ),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,10 @@ import rdflib
 from .namespaces import ONTOLOGY_GRAPH, REFERENCE_GRAPH, document_graph
 from .report import Problem
 from .settings import Settings
+
+# rdflib logs a traceback for every ill-typed literal (e.g. "2022-04-31"^^xsd:date); SHACL
+# reports those with a curator-readable message instead.
+logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,12 @@ class LoadedFile:
 def project_files(settings: Settings) -> list[DataFile]:
     """Ontology, reference data and one file per source document, in a stable order."""
     files = [DataFile(settings.ontology_file, str(ONTOLOGY_GRAPH), "ontology")]
-    files += [DataFile(p, str(REFERENCE_GRAPH), "reference") for p in sorted(settings.reference_dir.glob("*.ttl"))]
-    files += [DataFile(p, document_graph(p.stem), "document") for p in sorted(settings.documents_dir.glob("*.ttl"))]
+    files += [
+        DataFile(p, str(REFERENCE_GRAPH), "reference") for p in sorted(settings.reference_dir.glob("*.ttl"))
+    ]
+    files += [
+        DataFile(p, document_graph(p.stem), "document") for p in sorted(settings.documents_dir.glob("*.ttl"))
+    ]
     return files
 
 

@@ -22,6 +22,7 @@ SKOLEM_BASE = str(ID) + ".well-known/genid/"
 
 PREFIXES: dict[str, str] = {
     "rk": str(RK),
+    "rks": "https://w3id.org/regkg/shapes#",
     "id": str(ID),
     "eli": str(ELI),
     "oa": str(OA),

@@ -26,7 +26,14 @@ def check_privacy(loaded: list[LoadedFile], root: Path) -> list[Problem]:
     for item in loaded:
         for s, p, o in item.graph:
             if isinstance(o, Literal) and find_personal_contacts(str(o)):
-                problems.append(Problem(item.file.display(root), "privacy", describe(s, item.graph), describe(p, item.graph),
-                                        "literal contains an e-mail address or a phone number; record the office, "
-                                        "never personal contact details"))
+                problems.append(
+                    Problem(
+                        item.file.display(root),
+                        "privacy",
+                        describe(s, item.graph),
+                        describe(p, item.graph),
+                        "literal contains an e-mail address or a phone number; record the office, "
+                        "never personal contact details",
+                    )
+                )
     return problems

@@ -30,7 +30,9 @@ def _matched_prefix(quote: str, text: str) -> str:
     return quote[:lo]
 
 
-def check_quotes(loaded: list[LoadedFile], union: rdflib.Graph, sources_dir: Path, root: Path) -> list[Problem]:
+def check_quotes(
+    loaded: list[LoadedFile], union: rdflib.Graph, sources_dir: Path, root: Path
+) -> list[Problem]:
     """Check each citation's quote against data/sources/<rk:sourceFile of its oa:hasSource>."""
     texts: dict[str, str | None] = {}
     problems: list[Problem] = []
@@ -52,14 +54,28 @@ def check_quotes(loaded: list[LoadedFile], union: rdflib.Graph, sources_dir: Pat
                 names = [str(n) for n in union.objects(document, RK.sourceFile)]
                 if not names:
                     label = union.value(document, RDFS.label)
-                    problems.append(Problem(where, "quote", focus, "rk:citation/oa:hasSource",
-                                            f"cited document {describe(document, union)} ({label or 'no label'}) "
-                                            "has no rk:sourceFile, so its quotes cannot be checked"))
+                    problems.append(
+                        Problem(
+                            where,
+                            "quote",
+                            focus,
+                            "rk:citation/oa:hasSource",
+                            f"cited document {describe(document, union)} ({label or 'no label'}) "
+                            "has no rk:sourceFile, so its quotes cannot be checked",
+                        )
+                    )
                     continue
                 text = source_text(names[0])
                 if text is None:
-                    problems.append(Problem(where, "quote", focus, "rk:citation/oa:hasSource",
-                                            f"source text {sources_dir.name}/{names[0]} does not exist"))
+                    problems.append(
+                        Problem(
+                            where,
+                            "quote",
+                            focus,
+                            "rk:citation/oa:hasSource",
+                            f"source text {sources_dir.name}/{names[0]} does not exist",
+                        )
+                    )
                     continue
                 for selector in selectors:
                     for exact in g.objects(selector, OA.exact):
@@ -68,6 +84,13 @@ def check_quotes(loaded: list[LoadedFile], union: rdflib.Graph, sources_dir: Pat
                             continue
                         found = _matched_prefix(quote, text)
                         hint = f"; the text matches only up to «{found[-60:]}»" if found else ""
-                        problems.append(Problem(where, "quote", focus, "rk:citation/oa:hasSelector/oa:exact",
-                                                f"quote is not an exact span of {names[0]}: «{quote}»{hint}"))
+                        problems.append(
+                            Problem(
+                                where,
+                                "quote",
+                                focus,
+                                "rk:citation/oa:hasSelector/oa:exact",
+                                f"quote is not an exact span of {names[0]}: «{quote}»{hint}",
+                            )
+                        )
     return problems

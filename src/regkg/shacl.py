@@ -50,7 +50,9 @@ def _node_shape(shape: Node | None, shapes: rdflib.Graph) -> Node | None:
     return shape
 
 
-def check_shapes(union: rdflib.Graph, shapes: rdflib.Graph, loaded: list[LoadedFile], root: Path) -> list[Problem]:
+def check_shapes(
+    union: rdflib.Graph, shapes: rdflib.Graph, loaded: list[LoadedFile], root: Path
+) -> list[Problem]:
     """Run every shape over the union of all files; one problem per validation result."""
     _conforms, results, _text = pyshacl_validate(
         data_graph=union,
@@ -74,11 +76,13 @@ def check_shapes(union: rdflib.Graph, shapes: rdflib.Graph, loaded: list[LoadedF
         node_shape = _node_shape(shape, shapes)
         if node_shape is not None:
             message += f" [{compact(node_shape)}]"
-        problems.append(Problem(
-            file=_origin(focus, loaded, root),
-            kind="shacl",
-            focus=describe(focus, union),
-            path=_path_text(results.value(result, SH.resultPath), results),
-            message=message,
-        ))
+        problems.append(
+            Problem(
+                file=_origin(focus, loaded, root),
+                kind="shacl",
+                focus=describe(focus, union),
+                path=_path_text(results.value(result, SH.resultPath), results),
+                message=message,
+            )
+        )
     return sorted(set(problems))

@@ -14,7 +14,7 @@ def compact(term: Node) -> str:
         value = str(term)
         for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
             if value.startswith(ns):
-                return f"{prefix}:{value[len(ns):]}"
+                return f"{prefix}:{value[len(ns) :]}"
         return f"<{value}>"
     return str(term)
 
