@@ -39,9 +39,7 @@ def test_same_inputs_give_the_same_store(tmp_path: Path, built_store: Store, roo
 
 
 def test_blank_nodes_are_skolemised_to_stable_iris(built_store: Store) -> None:
-    assert not list(
-        built_store.query("SELECT ?s WHERE { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) } LIMIT 1")
-    )
+    assert not list(built_store.query("SELECT ?s WHERE { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) } LIMIT 1"))
     rows = list(built_store.query("SELECT ?c WHERE { ?x rk:citation ?c } LIMIT 1"))
     assert rows[0]["c"].value.startswith("https://w3id.org/regkg/id/.well-known/genid/")
 

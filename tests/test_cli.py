@@ -13,9 +13,7 @@ import pytest
 from regkg import Store
 
 
-def run(
-    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
+def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "regkg.cli", *args],
         capture_output=True,
@@ -95,9 +93,7 @@ def test_validate_the_shipped_documents_passes(root: Path) -> None:
 
 def test_validate_reports_malformed_turtle_with_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "broken.ttl"
-    bad.write_text(
-        '@prefix rk: <https://w3id.org/regkg/ontology#> .\n<a> rk:p "unterminated .\n', encoding="utf-8"
-    )
+    bad.write_text('@prefix rk: <https://w3id.org/regkg/ontology#> .\n<a> rk:p "unterminated .\n', encoding="utf-8")
     out = run("validate", str(bad), "--no-reasoner")
     assert out.returncode == 1
     assert "broken.ttl" in out.stderr and "not valid Turtle" in out.stderr and "line" in out.stderr
@@ -114,9 +110,7 @@ def test_validate_reports_a_shape_violation_for_the_curator(tmp_path: Path, root
     broken.write_text(src.replace("rk:board <board/omega>", "rk:board <org/ansm>"), encoding="utf-8")
     out = run("validate", str(broken), "--no-reasoner")
     assert out.returncode == 1
-    assert (
-        "id:measure/lutathera-cpc-2022/indication/meningioma/condition/board-proposal rk:board" in out.stderr
-    )
+    assert "id:measure/lutathera-cpc-2022/indication/meningioma/condition/board-proposal rk:board" in out.stderr
     assert "board-proposal condition needs exactly one board" in out.stderr
 
 

@@ -25,6 +25,4 @@ def test_golden_fact_holds(built_store: Store, fact) -> None:
 @pytest.mark.parametrize("source", SOURCES)
 def test_each_source_text_has_at_least_30_golden_facts(source: str) -> None:
     count = sum(1 for f in FACTS if f.source == source)
-    assert count >= 30, (
-        f"{source} has only {count} golden facts (want 30 or more in tests/golden/{source}.rq)"
-    )
+    assert count >= 30, f"{source} has only {count} golden facts (want 30 or more in tests/golden/{source}.rq)"

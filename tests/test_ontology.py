@@ -34,9 +34,7 @@ def test_every_regkg_term_has_french_and_english_labels_and_a_definition(root) -
 
 def test_standard_vocabularies_are_reused_not_reinvented(root) -> None:
     g = load(root)
-    parents = {str(o) for o in g.objects(None, RDFS.subClassOf)} | {
-        str(o) for o in g.objects(None, RDFS.subPropertyOf)
-    }
+    parents = {str(o) for o in g.objects(None, RDFS.subClassOf)} | {str(o) for o in g.objects(None, RDFS.subPropertyOf)}
     for ns in (
         "http://data.europa.eu/eli/ontology#",
         "http://www.w3.org/ns/prov#",
@@ -56,6 +54,4 @@ def test_the_access_frameworks_form_a_skos_scheme_with_legal_basis(root) -> None
     names = {str(t).rsplit("/", 1)[1] for t in top}
     assert names == {"aap", "aac", "cpc", "continuity", "free-supply", "common-law", "atu", "rtu"}
     for concept in top - {rdflib.URIRef("https://w3id.org/regkg/id/framework/free-supply")}:
-        assert g.value(concept, rdflib.URIRef(RK + "legalBasis")) is not None, (
-            f"{concept} lacks a legal basis"
-        )
+        assert g.value(concept, rdflib.URIRef(RK + "legalBasis")) is not None, f"{concept} lacks a legal basis"

@@ -10,9 +10,7 @@ from regkg.privacy import find_personal_contacts
 
 def test_sources_do_contain_personal_contacts(root: Path) -> None:
     text = (root / "data" / "sources" / "dgos-dss-2024-148-lumykras.txt").read_text(encoding="utf-8")
-    assert find_personal_contacts(text), (
-        "the detector must find the note's contact details (else it proves nothing)"
-    )
+    assert find_personal_contacts(text), "the detector must find the note's contact details (else it proves nothing)"
 
 
 def test_export_has_no_phone_number_or_email(built_store: Store, root: Path) -> None:

@@ -9,7 +9,7 @@ from regkg import Store, normalize
 from regkg.datafiles import DataFile, LoadedFile, parse
 from regkg.namespaces import REFERENCE_GRAPH
 from regkg.quotes import check_quotes
-from regkg.validate import union_of
+from regkg.validation import union_of
 
 QUOTES = """
 SELECT ?quote ?file WHERE {
@@ -46,9 +46,7 @@ def test_sources_are_copied_verbatim_from_shared(root: Path) -> None:
     if not shared.is_dir():  # a clone without the workspace next to it
         return
     for path in shared.glob("*.txt"):
-        assert (root / "data" / "sources" / path.name).read_bytes() == path.read_bytes(), (
-            f"{path.name} differs"
-        )
+        assert (root / "data" / "sources" / path.name).read_bytes() == path.read_bytes(), f"{path.name} differs"
 
 
 def test_a_misquote_is_reported_with_the_matching_prefix(tmp_path: Path, root: Path) -> None:

@@ -135,9 +135,7 @@ def test_fixture_fires_its_shape(base: Base, fixture: Path) -> None:
 def test_every_shape_has_a_fixture(base: Base) -> None:
     covered = {expected_shape(f) for f in FIXTURES}
     missing = sorted(str(s) for s in node_shapes(base.shapes) - covered)
-    assert not missing, "node shapes without a failing fixture in tests/fixtures/shacl/:\n" + "\n".join(
-        missing
-    )
+    assert not missing, "node shapes without a failing fixture in tests/fixtures/shacl/:\n" + "\n".join(missing)
 
 
 def test_project_data_passes_every_shape(base: Base) -> None:

@@ -24,7 +24,7 @@ def _err(message: str) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import ValidationFailed, build
+    from .builder import ValidationFailed, build
 
     settings = Settings.from_env(args.store)
     try:
@@ -43,7 +43,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .datafiles import with_files
-    from .validate import validate
+    from .validation import validate
 
     settings = Settings.from_env()
     paths = [Path(p) for p in args.files]
@@ -90,10 +90,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .service.app import create_app
+
+    settings = Settings.from_env(
+        args.store, host=args.host, port=args.port, base_url=args.base_url, query_timeout=args.timeout,
+        max_rows=args.max_rows, workers=args.workers,
+    )  # fmt: skip
+    if not (settings.store_path / "oxigraph").is_dir():
+        from .builder import ValidationFailed, build
+
+        print(f"no store at {settings.store_path}: building it first", file=sys.stderr)
+        try:
+            build(settings)
+        except ValidationFailed as exc:
+            print(exc.report.text(), file=sys.stderr)
+            _err("cannot serve: the data has problems")
+            return EXIT_INVALID
+    print(f"regkg: serving {settings.store_path} on {settings.public_base} (SPARQL at /sparql)", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level)
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="regkg", description="Knowledge graph of French drug-access regulations."
-    )
+    p = argparse.ArgumentParser(prog="regkg", description="Knowledge graph of French drug-access regulations.")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="validate everything, then (re)build the store atomically")
@@ -122,6 +144,16 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=list(EXPORT_FORMATS), default="nquads")
     e.add_argument("--store", help="store path")
     e.set_defaults(func=cmd_export)
+    s = sub.add_parser("serve", help="the HTTP service (builds the store first if missing)")
+    s.add_argument("--host", help="interface to listen on (default $REGKG_HOST or 127.0.0.1)")
+    s.add_argument("--port", type=int, help="port (default $REGKG_PORT or 8000)")
+    s.add_argument("--store", help="store path")
+    s.add_argument("--base-url", help="public base URL (default http://HOST:PORT); IRIs dereference under it")
+    s.add_argument("--timeout", type=float, help="per-query time limit in seconds (default 10)")
+    s.add_argument("--max-rows", type=int, help="rows per result before truncation (default 10000)")
+    s.add_argument("--workers", type=int, help="query worker processes (default: number of cores, at least 2)")
+    s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    s.set_defaults(func=cmd_serve)
     return p
 
 

@@ -48,8 +48,7 @@ def reason(graph: rdflib.Graph) -> tuple[bool, list[str]]:
     """Run HermiT: (consistent, IRIs of unsatisfiable classes)."""
     if shutil.which("java") is None:
         raise ReasonerUnavailable(
-            "the OWL consistency check needs Java (HermiT); install a JRE, "
-            "e.g. apt-get install default-jre-headless"
+            "the OWL consistency check needs Java (HermiT); install a JRE, e.g. apt-get install default-jre-headless"
         )
     with tempfile.TemporaryDirectory(prefix="regkg-owl-") as tmp:
         path = Path(tmp) / "all.nt"

@@ -46,12 +46,8 @@ class LoadedFile:
 def project_files(settings: Settings) -> list[DataFile]:
     """Ontology, reference data and one file per source document, in a stable order."""
     files = [DataFile(settings.ontology_file, str(ONTOLOGY_GRAPH), "ontology")]
-    files += [
-        DataFile(p, str(REFERENCE_GRAPH), "reference") for p in sorted(settings.reference_dir.glob("*.ttl"))
-    ]
-    files += [
-        DataFile(p, document_graph(p.stem), "document") for p in sorted(settings.documents_dir.glob("*.ttl"))
-    ]
+    files += [DataFile(p, str(REFERENCE_GRAPH), "reference") for p in sorted(settings.reference_dir.glob("*.ttl"))]
+    files += [DataFile(p, document_graph(p.stem), "document") for p in sorted(settings.documents_dir.glob("*.ttl"))]
     return files
 
 

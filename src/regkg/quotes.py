@@ -30,9 +30,7 @@ def _matched_prefix(quote: str, text: str) -> str:
     return quote[:lo]
 
 
-def check_quotes(
-    loaded: list[LoadedFile], union: rdflib.Graph, sources_dir: Path, root: Path
-) -> list[Problem]:
+def check_quotes(loaded: list[LoadedFile], union: rdflib.Graph, sources_dir: Path, root: Path) -> list[Problem]:
     """Check each citation's quote against data/sources/<rk:sourceFile of its oa:hasSource>."""
     texts: dict[str, str | None] = {}
     problems: list[Problem] = []

@@ -27,12 +27,41 @@ def find_project_root(start: Path | None = None) -> Path:
     )
 
 
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    try:
+        return int(raw) if raw else default
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    try:
+        return float(raw) if raw else default
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Where the project's files and the store are."""
+    """Where the project's files and the store are, and how the service runs."""
 
     root: Path
     store_path: Path = field(default=Path())
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = ""  # public base URL of the service; default http://host:port
+    query_timeout: float = 10.0  # seconds, per SPARQL query
+    max_rows: int = 10_000  # rows (or triples) per result before truncation
+    workers: int = 2  # query worker processes
+    service_allowlist: tuple[str, ...] = ()  # hosts SERVICE may call; empty: none
+    max_request_bytes: int = 1_000_000  # largest accepted request body or query string
+
+    @property
+    def public_base(self) -> str:
+        """The base URL under which this service serves (no trailing slash)."""
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def ontology_file(self) -> Path:
@@ -63,10 +92,24 @@ class Settings:
         return self.root / "queries"
 
     @classmethod
-    def from_env(cls, store: str | None = None) -> Settings:
-        """Settings from REGKG_HOME and REGKG_STORE (default: var/store under the project)."""
+    def from_env(cls, store: str | None = None, **overrides: object) -> Settings:
+        """Settings from the REGKG_* environment variables (see README), then overrides."""
         root = find_project_root()
         raw = store or os.environ.get("REGKG_STORE") or str(root / "var" / "store")
         if raw.startswith("oxigraph:"):
             raw = raw.removeprefix("oxigraph:")
-        return cls(root=root, store_path=Path(raw).expanduser().absolute())
+        allow = os.environ.get("REGKG_SERVICE_ALLOWLIST", "")
+        values: dict[str, object] = {
+            "root": root,
+            "store_path": Path(raw).expanduser().absolute(),
+            "host": os.environ.get("REGKG_HOST", "127.0.0.1"),
+            "port": _env_int("REGKG_PORT", 8000),
+            "base_url": os.environ.get("REGKG_BASE_URL", ""),
+            "query_timeout": _env_float("REGKG_QUERY_TIMEOUT", 10.0),
+            "max_rows": _env_int("REGKG_MAX_ROWS", 10_000),
+            "workers": _env_int("REGKG_WORKERS", max(2, os.cpu_count() or 2)),
+            "service_allowlist": tuple(h.strip().lower() for h in allow.split(",") if h.strip()),
+            "max_request_bytes": _env_int("REGKG_MAX_REQUEST_BYTES", 1_000_000),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -50,9 +50,7 @@ def _node_shape(shape: Node | None, shapes: rdflib.Graph) -> Node | None:
     return shape
 
 
-def check_shapes(
-    union: rdflib.Graph, shapes: rdflib.Graph, loaded: list[LoadedFile], root: Path
-) -> list[Problem]:
+def check_shapes(union: rdflib.Graph, shapes: rdflib.Graph, loaded: list[LoadedFile], root: Path) -> list[Problem]:
     """Run every shape over the union of all files; one problem per validation result."""
     _conforms, results, _text = pyshacl_validate(
         data_graph=union,

@@ -60,9 +60,7 @@ def write_store(path: Path, nquads: bytes, info: dict[str, Any]) -> Path:
     builds = _builds_dir(path)
     builds.mkdir(parents=True, exist_ok=True)
     if path.exists() and not path.is_symlink():
-        raise FileExistsError(
-            f"{path} exists and is not a regkg store link; move it away or choose another --store"
-        )
+        raise FileExistsError(f"{path} exists and is not a regkg store link; move it away or choose another --store")
     build_dir = builds / f"{info['digest'][:16]}-{time.time_ns()}"
     tmp_dir = builds / f".tmp-{build_dir.name}"
     try:
@@ -71,9 +69,7 @@ def write_store(path: Path, nquads: bytes, info: dict[str, Any]) -> Path:
         store.load(nquads, ox.RdfFormat.N_QUADS)
         store.flush()
         del store
-        (tmp_dir / "build.json").write_text(
-            json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
+        (tmp_dir / "build.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         tmp_dir.rename(build_dir)
     except BaseException:
         shutil.rmtree(tmp_dir, ignore_errors=True)
@@ -106,9 +102,7 @@ class Store:
     def query(self, sparql: str, *, union_default_graph: bool = True) -> Any:
         """Run a SPARQL query; the default graph is the union of all named graphs."""
         try:
-            return self._store.query(
-                sparql, use_default_graph_as_union=union_default_graph, prefixes=PREFIXES
-            )
+            return self._store.query(sparql, use_default_graph_as_union=union_default_graph, prefixes=PREFIXES)
         except SyntaxError as exc:
             raise QueryError(f"malformed SPARQL query: {exc}") from exc
         except OSError as exc:
@@ -118,14 +112,10 @@ class Store:
         """Serialise query results: SPARQL results formats for SELECT/ASK, RDF for graphs."""
         if isinstance(results, ox.QueryTriples):
             if fmt not in GRAPH_FORMATS:
-                raise QueryError(
-                    f"format {fmt!r} does not fit a graph result; use one of {', '.join(GRAPH_FORMATS)}"
-                )
+                raise QueryError(f"format {fmt!r} does not fit a graph result; use one of {', '.join(GRAPH_FORMATS)}")
             return results.serialize(format=GRAPH_FORMATS[fmt])
         if fmt not in RESULT_FORMATS:
-            raise QueryError(
-                f"format {fmt!r} does not fit SELECT/ASK results; use one of {', '.join(RESULT_FORMATS)}"
-            )
+            raise QueryError(f"format {fmt!r} does not fit SELECT/ASK results; use one of {', '.join(RESULT_FORMATS)}")
         return results.serialize(format=RESULT_FORMATS[fmt])
 
     def export(self, fmt: str) -> bytes:

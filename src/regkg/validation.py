@@ -33,9 +33,7 @@ def union_of(loaded: list[LoadedFile]) -> rdflib.Graph:
     return union
 
 
-def validate(
-    files: list[DataFile], settings: Settings, *, reasoner: bool = True
-) -> tuple[Report, list[LoadedFile]]:
+def validate(files: list[DataFile], settings: Settings, *, reasoner: bool = True) -> tuple[Report, list[LoadedFile]]:
     """Run every check over the given files and return the report and the parsed files."""
     report = Report()
     loaded, problems = load(files, settings)

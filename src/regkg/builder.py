@@ -12,7 +12,7 @@ from .datafiles import LoadedFile, project_files
 from .report import Report
 from .settings import Settings
 from .store import write_store
-from .validate import validate
+from .validation import validate
 
 
 class ValidationFailed(Exception):

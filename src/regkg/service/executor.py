@@ -1,0 +1,106 @@
+"""A pool of query worker processes with a hard per-query time limit.
+
+A query that overruns is stopped by killing its worker process and starting a fresh one
+(forked from a pre-loaded fork server, so it is cheap): the work really stops, and no thread or
+process is left behind. Waiting on workers uses the event loop (no thread per query).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from multiprocessing.connection import Connection
+
+from .worker import Job, Outcome, serve
+
+
+class _Worker:
+    def __init__(self, ctx: multiprocessing.context.BaseContext, store_path: str) -> None:
+        parent, child = ctx.Pipe()
+        self.process = ctx.Process(target=serve, args=(child, store_path), daemon=True, name="regkg-query-worker")
+        self.process.start()
+        child.close()
+        self.conn: Connection = parent
+        self.ready = False
+
+    async def _readable(self) -> None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        fd = self.conn.fileno()
+        loop.add_reader(fd, lambda: future.done() or future.set_result(None))
+        try:
+            await future
+        finally:
+            loop.remove_reader(fd)
+
+    async def call(self, job: Job) -> Outcome:
+        if not self.ready:
+            await self._readable()
+            if self.conn.recv() != "ready":
+                raise RuntimeError("query worker failed to start")
+            self.ready = True
+        self.conn.send(job)
+        await self._readable()
+        return self.conn.recv()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class QueryExecutor:
+    """Runs read-only queries in worker processes, at most one per worker at a time."""
+
+    def __init__(self, store_path: str, workers: int = 2, timeout: float = 10.0) -> None:
+        self.store_path = store_path
+        self.size = max(1, workers)
+        self.timeout = timeout
+        self._ctx = multiprocessing.get_context("forkserver")
+        self._ctx.set_forkserver_preload(["regkg.service.worker"])
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._all: set[_Worker] = set()
+        self.killed = 0
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._ctx, self.store_path)
+        self._all.add(worker)
+        return worker
+
+    def _retire(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        self._all.discard(worker)
+        self.killed += 1
+        return self._spawn()
+
+    async def start(self) -> None:
+        for _ in range(self.size):
+            self._idle.put_nowait(self._spawn())
+
+    async def run(self, job: Job, timeout: float | None = None) -> Outcome:
+        """Evaluate a job; 503 when it overruns the time limit or no worker frees up in time."""
+        limit = self.timeout if timeout is None else timeout
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), limit)
+        except TimeoutError:
+            return Outcome(503, error=f"the server is busy: no query slot freed up within {limit:g} s")
+        try:
+            outcome = await asyncio.wait_for(worker.call(job), limit)
+        except TimeoutError:
+            worker = self._retire(worker)
+            return Outcome(503, error=f"query exceeded the {limit:g} s time limit and was stopped")
+        except (EOFError, OSError, RuntimeError):
+            worker = self._retire(worker)
+            return Outcome(500, error="the query worker died while evaluating the query")
+        except BaseException:  # cancelled (client went away): the worker's state is unknown
+            worker = self._retire(worker)
+            raise
+        finally:
+            self._idle.put_nowait(worker)
+        return outcome
+
+    async def close(self) -> None:
+        for worker in list(self._all):
+            worker.kill()
+        self._all.clear()

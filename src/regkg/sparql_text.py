@@ -1,0 +1,92 @@
+"""Light lexical analysis of SPARQL text: what kind of request it is and which remote
+endpoints (SERVICE) it calls, without evaluating it. Strings, IRIs and comments are skipped so
+that a keyword inside them does not count."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(
+    r'''(?P<comment>\#[^\n\r]*)
+      | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+      | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+      | (?P<pname>[A-Za-z][\w.-]*:[\w.%-]*|:[\w.%-]*)
+      | (?P<word>[A-Za-z_][A-Za-z0-9_-]*)
+      | (?P<other>\S)''',
+    re.VERBOSE | re.DOTALL,
+)
+
+QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+UPDATE_FORMS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+
+
+def tokens(text: str) -> list[Token]:
+    """Significant tokens (comments dropped)."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "other"
+        if kind != "comment":
+            out.append(Token(kind, m.group()))
+    return out
+
+
+def form(text: str) -> str | None:
+    """The first keyword after the prologue: SELECT, ASK, CONSTRUCT, DESCRIBE, or an update
+    keyword (INSERT, DELETE, LOAD, CLEAR, DROP…); None when there is none."""
+    toks = tokens(text)
+    i = 0
+    while i < len(toks):
+        word = toks[i].text.upper() if toks[i].kind == "word" else ""
+        if word == "BASE":
+            i += 2
+        elif word == "PREFIX":
+            i += 3
+        elif word in QUERY_FORMS or word in UPDATE_FORMS:
+            return word
+        else:
+            return None
+    return None
+
+
+def is_update(text: str) -> bool:
+    """Whether the text is a SPARQL Update request (at least its first operation)."""
+    return form(text) in UPDATE_FORMS
+
+
+def prefixes(toks: list[Token]) -> dict[str, str]:
+    out = {}
+    for i, tok in enumerate(toks[:-2]):
+        if tok.kind == "word" and tok.text.upper() == "PREFIX" and toks[i + 2].kind == "iri":
+            out[toks[i + 1].text.rstrip(":")] = toks[i + 2].text[1:-1]
+    return out
+
+
+def service_targets(text: str) -> list[str | None]:
+    """IRIs of the endpoints named by SERVICE clauses; None for a variable or unresolvable name
+    (which cannot be checked against an allowlist)."""
+    toks = tokens(text)
+    known = prefixes(toks)
+    targets: list[str | None] = []
+    for i, tok in enumerate(toks):
+        if tok.kind != "word" or tok.text.upper() != "SERVICE":
+            continue
+        j = i + 1
+        if j < len(toks) and toks[j].kind == "word" and toks[j].text.upper() == "SILENT":
+            j += 1
+        nxt = toks[j] if j < len(toks) else None
+        if nxt is not None and nxt.kind == "iri":
+            targets.append(nxt.text[1:-1])
+        elif nxt is not None and nxt.kind == "pname" and nxt.text.split(":", 1)[0] in known:
+            prefix, local = nxt.text.split(":", 1)
+            targets.append(known[prefix] + local)
+        else:
+            targets.append(None)
+    return targets
