@@ -37,3 +37,8 @@ def check_privacy(loaded: list[LoadedFile], root: Path) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def mask_personal_contacts(text: str, mask: str = "[coordonnées masquées]") -> str:
+    """The text with e-mail addresses and phone numbers replaced by a mask."""
+    return PHONE.sub(mask, EMAIL.sub(mask, text))

@@ -92,3 +92,21 @@ def check_quotes(loaded: list[LoadedFile], union: rdflib.Graph, sources_dir: Pat
                             )
                         )
     return problems
+
+
+def in_context(text: str, quote: str, width: int = 160) -> tuple[str, str, str] | None:
+    """The quote with up to `width` characters of normalised source text on each side, cut at
+    word boundaries, personal e-mail addresses and phone numbers masked; None if not found."""
+    from .privacy import mask_personal_contacts
+
+    text, quote = normalize(text), normalize(quote)
+    start = text.find(quote)
+    if start < 0:
+        return None
+    before = text[max(0, start - width) : start]
+    after = text[start + len(quote) : start + len(quote) + width]
+    if start - width > 0 and " " in before:
+        before = "… " + before.split(" ", 1)[1]
+    if start + len(quote) + width < len(text) and " " in after:
+        after = after.rsplit(" ", 1)[0] + " …"
+    return mask_personal_contacts(before), quote, mask_personal_contacts(after)

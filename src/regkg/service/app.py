@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from .. import __version__
 from ..settings import Settings
 from ..store import Store
-from . import sparql
+from . import linked_data, sparql
 from .errors import problem
 from .executor import QueryExecutor
 
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await call_next(request)
 
     app.include_router(sparql.router)
+    app.include_router(linked_data.router)
 
     @app.get("/health", tags=["service"], summary="Liveness and store status")
     async def health(request: Request) -> dict[str, object]:
