@@ -7,6 +7,7 @@ swaps the link in one rename, so readers see the old store or the new one, never
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -55,6 +56,15 @@ def _builds_dir(path: Path) -> Path:
     return path.parent / f".{path.name}.builds"
 
 
+DUMPS = {"regkg.nq.gz": "application/n-quads", "regkg.trig.gz": "application/trig"}
+
+
+def _write_gzip(path: Path, data: bytes) -> None:
+    """Deterministic gzip (no timestamp, no file name), so equal inputs give equal dumps."""
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
+        out.write(data)
+
+
 def write_store(path: Path, nquads: bytes, info: dict[str, Any]) -> Path:
     """Write a new store from N-Quads and swap it in atomically; returns the build directory."""
     builds = _builds_dir(path)
@@ -68,6 +78,10 @@ def write_store(path: Path, nquads: bytes, info: dict[str, Any]) -> Path:
         store = ox.Store(str(tmp_dir / "oxigraph"))
         store.load(nquads, ox.RdfFormat.N_QUADS)
         store.flush()
+        dumps = tmp_dir / "dumps"
+        dumps.mkdir()
+        _write_gzip(dumps / "regkg.nq.gz", nquads)
+        _write_gzip(dumps / "regkg.trig.gz", store.dump(format=ox.RdfFormat.TRIG, prefixes=_OUTPUT_PREFIXES))
         del store
         (tmp_dir / "build.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         tmp_dir.rename(build_dir)
@@ -131,6 +145,11 @@ class Store:
         union.extend(ox.Quad(q.subject, q.predicate, q.object) for q in self._store)
         prefixes = _OUTPUT_PREFIXES if fmt == "turtle" else None
         return union.dump(format=rdf_format, from_graph=ox.DefaultGraph(), prefixes=prefixes)
+
+    def dump_path(self, name: str) -> Path | None:
+        """A gzipped dump written by the build (regkg.nq.gz, regkg.trig.gz), if present."""
+        path = self.path / "dumps" / name
+        return path if name in DUMPS and path.is_file() else None
 
     def graphs(self) -> list[str]:
         """Named graphs in the store."""
