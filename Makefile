@@ -20,12 +20,8 @@ install: $(STAMP)
 build: $(STAMP)
 	$(REGKG) build
 
-var/store: | $(STAMP)
-	$(REGKG) build
-
-# The HTTP service is the next milestone (issue 4); until it lands, `make serve` builds the
-# store when it is missing and opens an interactive SPARQL prompt on it.
-serve: $(STAMP) var/store
+# Serves on 127.0.0.1:8000; builds the store first when it is missing.
+serve: $(STAMP)
 	$(REGKG) serve
 
 test: $(STAMP)
