@@ -6,8 +6,8 @@ from pathlib import Path
 
 import rdflib
 from pyshacl import validate as pyshacl_validate
-from rdflib.namespace import RDF
-from rdflib.term import BNode, Node
+from rdflib.namespace import RDF, XSD
+from rdflib.term import BNode, Literal, Node
 
 from .datafiles import LoadedFile
 from .namespaces import SH
@@ -40,6 +40,17 @@ def _path_text(path: Node | None, shapes: rdflib.Graph) -> str:
     return compact(path)
 
 
+def _value_text(value: Node) -> str:
+    """A value as a curator reads it: IRIs compacted, literals quoted with language or datatype."""
+    if isinstance(value, Literal):
+        if value.language:
+            return f'"{value}"@{value.language}'
+        if value.datatype is not None and value.datatype != XSD.string:
+            return f'"{value}"^^{compact(value.datatype)}'
+        return f'"{value}"'
+    return compact(value)
+
+
 def _node_shape(shape: Node | None, shapes: rdflib.Graph) -> Node | None:
     """The named node shape a (possibly blank) property or constraint shape belongs to."""
     seen = 0
@@ -69,8 +80,8 @@ def check_shapes(union: rdflib.Graph, shapes: rdflib.Graph, loaded: list[LoadedF
         shape = results.value(result, SH.sourceShape)
         value = results.value(result, SH.value)
         message = messages[0] if messages else "violates a shape"
-        if value is not None and not isinstance(value, BNode):
-            message += f" (value: {compact(value)})"
+        if value is not None and value != focus and not isinstance(value, BNode):
+            message += f" (value: {_value_text(value)})"
         node_shape = _node_shape(shape, shapes)
         if node_shape is not None:
             message += f" [{compact(node_shape)}]"
