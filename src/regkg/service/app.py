@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from .. import __version__
 from ..settings import Settings
 from ..store import Store
-from . import dataset, linked_data, sparql
+from . import dataset, linked_data, query_page, sparql
 from .errors import problem
 from .executor import QueryExecutor
 
@@ -58,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(linked_data.router)
     app.include_router(dataset.router)
+    app.include_router(query_page.router)
+    query_page.mount_static(app)
 
     @app.get("/health", tags=["service"], summary="Liveness and store status")
     async def health(request: Request) -> dict[str, object]:
