@@ -38,14 +38,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="regkg", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=["X-Regkg-Truncated", "X-Regkg-Rows", "Warning"],
-    )
-
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
@@ -54,6 +46,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if len(request.url.query) > settings.max_request_bytes:
             return problem(414, f"query string longer than {settings.max_request_bytes} bytes")
         return await call_next(request)
+
+    # Added last, so outermost: CORS headers also go on the size-limit errors above.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["X-Regkg-Truncated", "X-Regkg-Rows", "Warning"],
+    )
 
     app.include_router(sparql.router)
     app.include_router(linked_data.router)

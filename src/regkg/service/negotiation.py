@@ -22,6 +22,10 @@ GRAPH_TYPES: dict[str, str] = {
     "application/json": "jsonld",
     "application/n-quads": "nquads",
     "application/trig": "trig",
+    # Turtle is N3 too: N3 clients (SPARQLWrapper's N3) get Turtle
+    "text/n3": "turtle",
+    "text/rdf+n3": "turtle",
+    "application/n3": "turtle",
 }
 CONTENT_TYPES: dict[str, str] = {
     "json": "application/sparql-results+json",
@@ -40,8 +44,11 @@ CONTENT_TYPES: dict[str, str] = {
 FORMAT_ALIASES: dict[str, str] = {
     "json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle": "turtle", "ttl": "turtle",
     "ntriples": "ntriples", "nt": "ntriples", "rdfxml": "rdfxml", "jsonld": "jsonld", "json-ld": "jsonld",
-    "nquads": "nquads", "trig": "trig",
+    "nquads": "nquads", "trig": "trig", "n3": "turtle", "rdf": "rdfxml", "rdf+xml": "rdfxml",
 }  # fmt: skip
+# ?format= names that mean something else for CONSTRUCT/DESCRIBE (SPARQLWrapper sends format=xml
+# for RDF/XML and format=json for JSON-LD)
+GRAPH_FORMAT_ALIASES: dict[str, str] = {**FORMAT_ALIASES, "xml": "rdfxml", "json": "jsonld"}
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float]]:
@@ -75,8 +82,26 @@ def choose(accept: str | None, offers: dict[str, str], default: str) -> str | No
             family = media[:-1]
             for offered, fmt in offers.items():
                 if offered.startswith(family):
-                    return default if CONTENT_TYPES[default].startswith(family) else fmt
+                    return default if CONTENT_TYPES.get(default, "").startswith(family) else fmt
             continue
         if media in offers:
             return offers[media]
     return None
+
+
+def format_parameter(value: str, offers: dict[str, str], default: str) -> str | None:
+    """The internal format named by a ``format`` parameter (a short name or a media type) for a
+    query whose results are offered in ``offers``; None when it names none of them."""
+    aliases = GRAPH_FORMAT_ALIASES if offers is GRAPH_TYPES else FORMAT_ALIASES
+    fmt = aliases.get(value.strip().lower()) or choose(value, offers, default)
+    return fmt if fmt in offers.values() else None
+
+
+def wants_html(accept: str | None) -> bool:
+    """Whether the client prefers HTML (a browser) to any RDF serialisation."""
+    for media, _q in parse_accept(accept):
+        if media in ("text/html", "application/xhtml+xml"):
+            return True
+        if media in GRAPH_TYPES or media in ("*/*", "*", "text/*", "application/*"):
+            return False
+    return False

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from ..settings import Settings
 from ..sparql_text import form, is_update, service_targets
 from .errors import problem
-from .negotiation import CONTENT_TYPES, FORMAT_ALIASES, GRAPH_TYPES, SOLUTION_TYPES, choose
+from .negotiation import CONTENT_TYPES, GRAPH_TYPES, SOLUTION_TYPES, choose, format_parameter, wants_html
 from .service_description import service_description
 from .worker import Job
 
@@ -19,6 +19,7 @@ router = APIRouter(tags=["SPARQL"])
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE_TYPES = {"application/sparql-update"}
+READ_ONLY = "SPARQL Update is not allowed on this public endpoint (read-only)"
 
 
 def _params(raw: str) -> dict[str, list[str]]:
@@ -45,6 +46,8 @@ async def _read_request(request: Request, settings: Settings) -> tuple[dict[str,
     body = await request.body()
     if len(body) > settings.max_request_bytes:
         return problem(413, f"request body larger than {settings.max_request_bytes} bytes")
+    if media in UPDATE_TYPES:  # whatever its encoding: an update is refused as such
+        return problem(403, READ_ONLY)
     if charset and charset not in ("utf-8", "utf8"):
         return problem(415, f"only UTF-8 is accepted, not charset={charset}")
     try:
@@ -57,8 +60,6 @@ async def _read_request(request: Request, settings: Settings) -> tuple[dict[str,
         return merged, None
     if media == DIRECT:
         return url_params, text
-    if media in UPDATE_TYPES:
-        return problem(403, "SPARQL Update is not allowed on this public endpoint (read-only)")
     if not media:
         return problem(415, f"missing Content-Type: use {FORM} or {DIRECT}")
     return problem(415, f"unsupported Content-Type {media!r}: use {FORM} or {DIRECT}")
@@ -84,7 +85,7 @@ async def sparql(request: Request) -> Response:
         return parsed
     params, direct = parsed
     if "update" in params:
-        return problem(403, "SPARQL Update is not allowed on this public endpoint (read-only)")
+        return problem(403, READ_ONLY)
     queries = params.get("query", [])
     if direct is not None:
         queries = [direct, *queries]
@@ -92,7 +93,7 @@ async def sparql(request: Request) -> Response:
         if request.method == "POST":
             return problem(400, "missing 'query' parameter")
         accept = request.headers.get("accept", "")
-        if choose(accept, {"text/html": "html"}, "") == "html" and "text/turtle" not in accept:
+        if wants_html(accept):
             return RedirectResponse("/", status_code=303)
         fmt = choose(accept, GRAPH_TYPES, "turtle")
         if fmt is None:
@@ -105,7 +106,7 @@ async def sparql(request: Request) -> Response:
     if len(query.encode("utf-8")) > settings.max_request_bytes:
         return problem(413, f"query longer than {settings.max_request_bytes} bytes")
     if is_update(query):
-        return problem(403, "SPARQL Update is not allowed on this public endpoint (read-only)")
+        return problem(403, READ_ONLY)
     refused = _refuse_services(query, settings)
     if refused is not None:
         return refused
@@ -115,21 +116,20 @@ async def sparql(request: Request) -> Response:
     default = "turtle" if offers is GRAPH_TYPES else "json"
     forced = params.get("format", [None])[-1]
     if forced:
-        fmt = FORMAT_ALIASES.get(forced.lower()) or choose(forced, offers, default)
-        if fmt not in offers.values():
+        fmt = format_parameter(forced, offers, default)
+        if fmt is None:
             return problem(406, f"format {forced!r} does not fit this query form")
     else:
         fmt = choose(request.headers.get("accept"), offers, default)
     if fmt is None:
         wanted = ", ".join(sorted({k for k in offers if "/" in k}))
         return problem(406, f"cannot answer in the requested media type; available: {wanted}")
-    if kind == "ASK" and fmt in ("csv", "tsv"):
-        fmt = "json" if not forced else fmt
 
     default_graphs = params.get("default-graph-uri")
     named_graphs = params.get("named-graph-uri")
-    job = Job(query=query, fmt=fmt, max_rows=settings.max_rows,
-              default_graphs=default_graphs, named_graphs=named_graphs)  # fmt: skip
+    # relative IRIs in the query resolve against the endpoint (SPARQL 1.1 Protocol, 2.1.4)
+    job = Job(query=query, fmt=fmt, max_rows=settings.max_rows, default_graphs=default_graphs,
+              named_graphs=named_graphs, base_iri=f"{settings.public_base}/sparql")  # fmt: skip
     outcome = await request.app.state.executor.run(job)
     if outcome.status != 200:
         return problem(outcome.status, outcome.error)

@@ -23,6 +23,7 @@ class Job:
     default_graphs: list[str] | None = None
     named_graphs: list[str] | None = None
     union_default_graph: bool = True
+    base_iri: str | None = None  # against which relative IRIs in the query resolve
 
 
 @dataclass
@@ -40,9 +41,14 @@ class Outcome:
 def execute(store: ox.Store, job: Job) -> Outcome:
     """Evaluate one query and serialise at most job.max_rows rows in job.fmt."""
     kwargs: dict[str, object] = {"prefixes": PREFIXES}
+    if job.base_iri:
+        kwargs["base_iri"] = job.base_iri
     if job.default_graphs is not None or job.named_graphs is not None:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or []]
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or []]
+        try:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or []]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or []]
+        except ValueError as exc:
+            return Outcome(400, error=f"default-graph-uri and named-graph-uri must be absolute IRIs: {exc}")
     else:
         kwargs["use_default_graph_as_union"] = job.union_default_graph
     try:
