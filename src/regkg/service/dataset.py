@@ -164,5 +164,3 @@ def jsonld_context(store: Store) -> dict[str, object]:
 def context(request: Request) -> Response:
     body = json.dumps(jsonld_context(request.app.state.store), indent=1, ensure_ascii=False)
     return Response(body, media_type="application/ld+json")
-
-
