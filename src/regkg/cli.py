@@ -90,6 +90,39 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .answers.saved_queries import ParameterError, load_saved_queries, run_saved_query
+
+    settings = Settings.from_env(args.store)
+    queries = load_saved_queries(settings.queries_dir)
+    if args.list or not args.name:
+        for query in queries.values():
+            params = " ".join(f"[{p.name}=…]" if p.optional else f"{p.name}=…" for p in query.parameters)
+            print(f"{query.name} {params}\n    {query.summary}")
+        return EXIT_OK
+    if args.name not in queries:
+        _err(f"no saved query {args.name!r}; available: {', '.join(queries)}")
+        return EXIT_BAD_INPUT
+    values = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep:
+            _err(f"--param takes key=value, got {item!r}")
+            return EXIT_BAD_INPUT
+        values[key] = value
+    try:
+        store = Store(settings.store_path)
+        results = run_saved_query(store, queries[args.name], values)
+        sys.stdout.buffer.write(store.serialize(results, args.format))
+    except ParameterError as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    except (StoreMissing, QueryError) as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -144,6 +177,14 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=list(EXPORT_FORMATS), default="nquads")
     e.add_argument("--store", help="store path")
     e.set_defaults(func=cmd_export)
+    a = sub.add_parser("ask", help="run a saved query from queries/ with typed parameters")
+    a.add_argument("name", nargs="?", help="saved query name (file name without .rq); omit to list them")
+    a.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE", help="a parameter value")
+    a.add_argument("--format", choices=sorted(RESULT_FORMATS), default="json")
+    a.add_argument("--list", action="store_true", help="list the saved queries and their parameters")
+    a.add_argument("--store", help="store path")
+    a.set_defaults(func=cmd_ask)
+
     s = sub.add_parser("serve", help="the HTTP service (builds the store first if missing)")
     s.add_argument("--host", help="interface to listen on (default $REGKG_HOST or 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (default $REGKG_PORT or 8000)")

@@ -113,10 +113,13 @@ class Store:
         """What the build recorded: digest, graphs and their sizes, inputs."""
         return json.loads((self.path / "build.json").read_text(encoding="utf-8"))
 
-    def query(self, sparql: str, *, union_default_graph: bool = True) -> Any:
-        """Run a SPARQL query; the default graph is the union of all named graphs."""
+    def query(self, sparql: str, *, union_default_graph: bool = True, substitutions: dict | None = None) -> Any:
+        """Run a SPARQL query; the default graph is the union of all named graphs. Values given
+        in `substitutions` (pyoxigraph Variable -> term) are bound before evaluation."""
         try:
-            return self._store.query(sparql, use_default_graph_as_union=union_default_graph, prefixes=PREFIXES)
+            return self._store.query(
+                sparql, use_default_graph_as_union=union_default_graph, prefixes=PREFIXES, substitutions=substitutions
+            )
         except SyntaxError as exc:
             raise QueryError(f"malformed SPARQL query: {exc}") from exc
         except OSError as exc:

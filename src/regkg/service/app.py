@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 
@@ -13,6 +14,7 @@ from .. import __version__
 from ..settings import Settings
 from ..store import Store
 from . import dataset, linked_data, query_page, sparql
+from .api import add_saved_query_routes
 from .errors import problem
 from .executor import QueryExecutor
 
@@ -61,7 +63,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(linked_data.router)
     app.include_router(dataset.router)
     app.include_router(query_page.router)
+    add_saved_query_routes(app, settings)
     query_page.mount_static(app)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        details = "; ".join(
+            f"{'.'.join(str(x) for x in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', 'invalid')}"
+            for e in exc.errors()
+        )
+        return problem(400, f"invalid request: {details}")
 
     @app.get("/health", tags=["service"], summary="Liveness and store status")
     async def health(request: Request) -> dict[str, object]:

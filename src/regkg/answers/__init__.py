@@ -1,0 +1,1 @@
+"""The query layer that answers questions: saved queries, applicability, facts, search."""

@@ -1,0 +1,179 @@
+"""Saved SPARQL queries (queries/*.rq) with typed parameters bound as RDF terms.
+
+A saved query file starts with a header of ``#+`` lines::
+
+    #+ summary: Each indication of a medicine with its framework, board and conditions
+    #+ tags: indications, boards
+    #+ param: medicine | rk:MedicinalProduct | Lutathera | the medicine, by name, INN or IRI
+    #+ param: article? | iri | https://w3id.org/regkg/id/eli/…/art_1 | restrict to one article
+
+A parameter is ``name[?] | type | example | description`` (``?`` marks it optional). Types:
+``iri``, ``string``, ``date`` (YYYY-MM-DD), ``integer``, or a class CURIE such as
+``rk:MedicinalProduct``: the value is then resolved to an instance of that class by IRI or by
+name (labels, alternative names, product name, INN; case- and accent-insensitive). Values are
+bound to the query's variable of the same name through the engine's substitutions, never
+pasted into the query text, so quotes, braces or ``} ; DROP`` in a value are only data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from ..namespaces import PREFIXES
+from ..store import Store
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of a name (also drops ® and ™, collapses spaces)."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("®", "").replace("™", ""))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+
+
+_PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<optional>\??)$")
+NAME_PROPERTIES = ("rdfs:label", "skos:altLabel", "rk:productName", "rk:inn", "skos:prefLabel", "rk:provisionNumber")
+
+
+class ParameterError(ValueError):
+    """A parameter value is missing, malformed or names nothing known (status: 400 or 404)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class UnknownQuery(KeyError):
+    """No saved query by that name."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str
+    example: str
+    description: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    name: str
+    summary: str
+    text: str
+    tags: tuple[str, ...] = ()
+    parameters: tuple[Parameter, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "summary": self.summary,
+            "tags": list(self.tags),
+            "parameters": [
+                {"name": p.name, "type": p.type, "required": not p.optional, "example": p.example,
+                 "description": p.description}
+                for p in self.parameters
+            ],
+            "query": self.text,
+        }  # fmt: skip
+
+
+def parse_saved_query(path: Path) -> SavedQuery:
+    """Read a .rq file and its ``#+`` header."""
+    text = path.read_text(encoding="utf-8")
+    summary, tags, params = "", (), []
+    for line in text.splitlines():
+        if not line.startswith("#+"):
+            continue
+        key, _, value = line[2:].strip().partition(":")
+        value = value.strip()
+        if key == "summary":
+            summary = value
+        elif key == "tags":
+            tags = tuple(t.strip() for t in value.split(",") if t.strip())
+        elif key == "param":
+            fields = [f.strip() for f in value.split("|")]
+            if len(fields) != 4 or not (m := _PARAM.match(fields[0])):
+                raise ValueError(f"{path.name}: bad '#+ param:' line (want 'name[?] | type | example | description')")
+            params.append(Parameter(m["name"], fields[1], fields[2], fields[3], bool(m["optional"])))
+    return SavedQuery(path.stem, summary, text, tags, tuple(params))
+
+
+def load_saved_queries(directory: Path) -> dict[str, SavedQuery]:
+    """Every saved query of a directory, by name."""
+    return {q.name: q for q in (parse_saved_query(p) for p in sorted(directory.glob("*.rq")))}
+
+
+def _expand(curie: str) -> str:
+    prefix, _, local = curie.partition(":")
+    if prefix in PREFIXES:
+        return PREFIXES[prefix] + local
+    raise ValueError(f"unknown prefix in parameter type {curie!r}")
+
+
+def resolve_instance(store: Store, class_iri: str, value: str, noun: str) -> ox.NamedNode:
+    """The instance of a class (or of its subclasses) named by the value: its IRI, or one of
+    its names, compared case- and accent-insensitively."""
+    names = " ".join(NAME_PROPERTIES)
+    rows = store.query(f"""SELECT DISTINCT ?s ?name WHERE {{
+        ?s a/rdfs:subClassOf* <{class_iri}> .
+        OPTIONAL {{ VALUES ?p {{ {names} }} ?s ?p ?name }} }}""")
+    wanted = fold(value)
+    known: dict[str, str] = {}
+    for row in rows:
+        iri = row["s"].value
+        name = row["name"].value if row["name"] is not None else iri
+        if iri not in known or len(name) < len(known[iri]):
+            known[iri] = name
+        if value == iri or (row["name"] is not None and fold(row["name"].value) == wanted):
+            return ox.NamedNode(iri)
+    shown = ", ".join(sorted(set(known.values()))[:20])
+    raise ParameterError(f"unknown {noun} {value!r}; known: {shown}", status=404)
+
+
+def bind(store: Store, parameter: Parameter, value: str) -> ox.NamedNode | ox.Literal:
+    """The RDF term a parameter value stands for, checked against its type."""
+    kind = parameter.type
+    try:
+        if kind == "iri":
+            return ox.NamedNode(value)
+        if kind == "string":
+            return ox.Literal(value)
+        if kind == "date":
+            return ox.Literal(dt.date.fromisoformat(value).isoformat(), datatype=ox.NamedNode(XSD + "date"))
+        if kind == "integer":
+            return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+    except ValueError as exc:
+        expected = {"iri": "an absolute IRI", "date": "a date written YYYY-MM-DD", "integer": "an integer"}.get(kind)
+        raise ParameterError(f"parameter {parameter.name!r}: {value!r} is not {expected or kind}") from exc
+    if ":" in kind:
+        noun = kind.split(":", 1)[1]
+        return resolve_instance(store, _expand(kind), value, f"{parameter.name} ({noun})")
+    raise ParameterError(f"parameter {parameter.name!r} has an unsupported type {kind!r}")
+
+
+def run_saved_query(store: Store, query: SavedQuery, values: dict[str, str]) -> Any:
+    """Run a saved query with its parameters bound as RDF terms."""
+    declared = {p.name: p for p in query.parameters}
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise ParameterError(
+            f"{query.name} has no parameter {', '.join(unknown)}; it takes: {', '.join(declared) or 'none'}"
+        )
+    substitutions: dict[ox.Variable, ox.NamedNode | ox.Literal] = {}
+    for name, parameter in declared.items():
+        value = values.get(name)
+        if value is None or value == "":
+            if not parameter.optional:
+                raise ParameterError(f"{query.name} needs parameter {name!r} ({parameter.description}); "
+                                     f"e.g. {name}={parameter.example}")  # fmt: skip
+            continue
+        substitutions[ox.Variable(name)] = bind(store, parameter, value)
+    return store.query(query.text, substitutions=substitutions)
