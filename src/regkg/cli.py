@@ -7,6 +7,7 @@ missing file or store, unknown format).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -123,6 +124,47 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_facts(args: argparse.Namespace) -> int:
+    from .answers.facts import facts, facts_document, facts_jsonld, resolve_medicine
+    from .answers.search import AnswerError
+
+    settings = Settings.from_env(args.store)
+    try:
+        store = Store(settings.store_path)
+        resolved = resolve_medicine(store, args.medicine) if args.medicine else None
+        found = facts(store, q=args.q, medicine=resolved.iri if resolved else None, limit=args.limit)
+    except (StoreMissing, AnswerError) as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    if args.format == "text":
+        for fact in found:
+            print(fact.text_fr if args.lang == "fr" else fact.text_en)
+            print(f"    « {fact.citation.quote} » ({fact.citation.provision})")
+        return EXIT_OK
+    render = facts_jsonld if args.format == "jsonld" else facts_document
+    print(json.dumps(render(found, q=args.q, medicine=args.medicine, resolved=resolved), ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .answers.search import AnswerError, hits_document, hits_jsonld, search
+
+    settings = Settings.from_env(args.store)
+    try:
+        hits = search(Store(settings.store_path), args.query, limit=args.limit, types=args.type)
+    except (StoreMissing, AnswerError) as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    if args.format == "text":
+        for hit in hits:
+            label = hit.label_fr if args.lang == "fr" else hit.label_en
+            print(f"{hit.score:7.2f}  {hit.iri}  {label or ''}\n         {hit.matched} ({hit.match}): {hit.snippet}")
+        return EXIT_OK
+    body = hits_jsonld(args.query, hits) if args.format == "jsonld" else hits_document(args.query, hits)
+    print(json.dumps(body, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -177,6 +219,24 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=list(EXPORT_FORMATS), default="nquads")
     e.add_argument("--store", help="store path")
     e.set_defaults(func=cmd_export)
+    fa = sub.add_parser("facts", help="cited facts as French and English sentences, for chatbots")
+    fa.add_argument("--q", help="keep facts containing all these words (case- and accent-insensitive)")
+    fa.add_argument("--medicine", help="only facts about this medicine (name, brand, INN or IRI)")
+    fa.add_argument("--limit", type=int, default=50, help="at most this many facts (default 50)")
+    fa.add_argument("--format", choices=["json", "jsonld", "text"], default="json")
+    fa.add_argument("--lang", choices=["fr", "en"], default="fr", help="language of --format text (default fr)")
+    fa.add_argument("--store", help="store path")
+    fa.set_defaults(func=cmd_facts)
+
+    se = sub.add_parser("search", help="case- and accent-insensitive search over names, abbreviations and quotes")
+    se.add_argument("query", help="what to look for, e.g. PPGL, méningiome, MSAH2426787N")
+    se.add_argument("--type", action="append", help="keep resources of this class (rk:MedicinalProduct…); repeatable")
+    se.add_argument("--limit", type=int, default=20, help="at most this many hits (default 20)")
+    se.add_argument("--format", choices=["json", "jsonld", "text"], default="json")
+    se.add_argument("--lang", choices=["fr", "en"], default="fr", help="language of --format text (default fr)")
+    se.add_argument("--store", help="store path")
+    se.set_defaults(func=cmd_search)
+
     a = sub.add_parser("ask", help="run a saved query from queries/ with typed parameters")
     a.add_argument("name", nargs="?", help="saved query name (file name without .rq); omit to list them")
     a.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE", help="a parameter value")

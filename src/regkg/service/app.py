@@ -11,9 +11,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 
 from .. import __version__
+from ..answers.facts import fact_base
+from ..answers.search import search_index
 from ..settings import Settings
 from ..store import Store
-from . import dataset, linked_data, query_page, sparql
+from . import answers_api, dataset, linked_data, query_page, sparql
 from .api import add_saved_query_routes
 from .errors import problem
 from .executor import QueryExecutor
@@ -30,6 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store_dir = settings.store_path.resolve()  # one snapshot for the life of the process
         app.state.store = Store(store_dir)
+        search_index(app.state.store)  # build the in-memory indexes now, not on the first request
+        fact_base(app.state.store)
         executor = QueryExecutor(str(store_dir / "oxigraph"), settings.workers, settings.query_timeout)
         await executor.start()
         app.state.executor = executor
@@ -64,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dataset.router)
     app.include_router(query_page.router)
     add_saved_query_routes(app, settings)
+    app.include_router(answers_api.router)
     query_page.mount_static(app)
 
     @app.exception_handler(RequestValidationError)
