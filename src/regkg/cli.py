@@ -165,6 +165,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from .mcp_server import main as serve_mcp
+
+    # Nothing may be printed to standard output: it carries the MCP messages.
+    serve_mcp(Settings.from_env(args.store, query_timeout=args.timeout, max_rows=args.max_rows))
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -244,6 +252,12 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--list", action="store_true", help="list the saved queries and their parameters")
     a.add_argument("--store", help="store path")
     a.set_defaults(func=cmd_ask)
+
+    m = sub.add_parser("mcp", help="MCP server on standard input/output, for LLM hosts (read-only)")
+    m.add_argument("--store", help="store path (default $REGKG_STORE or var/store)")
+    m.add_argument("--timeout", type=float, help="per-query time limit in seconds (default $REGKG_QUERY_TIMEOUT or 10)")
+    m.add_argument("--max-rows", type=int, help="most rows per SPARQL result (default $REGKG_MAX_ROWS or 10000)")
+    m.set_defaults(func=cmd_mcp)
 
     s = sub.add_parser("serve", help="the HTTP service (builds the store first if missing)")
     s.add_argument("--host", help="interface to listen on (default $REGKG_HOST or 127.0.0.1)")
