@@ -10,6 +10,7 @@ the validation stack):
 - :func:`project_files`, :func:`with_files`, :class:`DataFile`: the data files and their graphs.
 - :func:`normalize`: whitespace normalisation used to compare quotes with sources.
 - :func:`create_app`: the HTTP service (FastAPI application).
+- :func:`applicability`: which access frameworks apply to a medicine on a date, with citations.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _EXPORTS = {
     "StoreMissing": "store",
     "validate": "validation",
     "create_app": "service.app",
+    "applicability": "answers.applicability",
 }
 
 __all__ = sorted(_EXPORTS)

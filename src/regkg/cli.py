@@ -165,6 +165,22 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_applicability(args: argparse.Namespace) -> int:
+    from .answers.applicability import ApplicabilityError, applicability, facts_from_pairs
+
+    settings = Settings.from_env(args.store)
+    try:
+        store = Store(settings.store_path)
+        facts = facts_from_pairs(args.fact, treatment_start=args.treatment_start, indication=args.indication)
+        result = applicability(store, args.medicine, args.date, facts)
+    except (StoreMissing, ApplicabilityError) as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
 def cmd_mcp(args: argparse.Namespace) -> int:
     from .mcp_server import main as serve_mcp
 
@@ -252,6 +268,21 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--list", action="store_true", help="list the saved queries and their parameters")
     a.add_argument("--store", help="store path")
     a.set_defaults(func=cmd_ask)
+
+    ap = sub.add_parser("applicability", help="which access frameworks apply to a medicine on a date (JSON)")
+    ap.add_argument("--medicine", required=True, help="name, INN or IRI (case- and accent-insensitive)")
+    ap.add_argument("--date", required=True, help="the day to decide for, YYYY-MM-DD")
+    ap.add_argument("--treatment-start", help="the day the treatment was initiated, YYYY-MM-DD")
+    ap.add_argument("--indication", help="indication IRI, label or abbreviation (e.g. PPGL, méningiome)")
+    ap.add_argument(
+        "--fact",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="board=yes|no, imaging:MODALITY=true|false, prior:TREATMENT=OUTCOME, CONDITION=yes|no (repeatable)",
+    )
+    ap.add_argument("--store", help="store path")
+    ap.set_defaults(func=cmd_applicability)
 
     m = sub.add_parser("mcp", help="MCP server on standard input/output, for LLM hosts (read-only)")
     m.add_argument("--store", help="store path (default $REGKG_STORE or var/store)")

@@ -15,7 +15,7 @@ from ..answers.facts import fact_base
 from ..answers.search import search_index
 from ..settings import Settings
 from ..store import Store
-from . import answers_api, dataset, linked_data, query_page, sparql
+from . import answers_api, applicability_api, dataset, linked_data, query_page, sparql
 from .api import add_saved_query_routes
 from .errors import problem
 from .executor import QueryExecutor
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(query_page.router)
     add_saved_query_routes(app, settings)
     app.include_router(answers_api.router)
+    app.include_router(applicability_api.router)
     query_page.mount_static(app)
 
     @app.exception_handler(RequestValidationError)
