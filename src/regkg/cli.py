@@ -181,6 +181,30 @@ def cmd_applicability(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    import time
+
+    from .synth import SynthError, synthesize
+
+    settings = Settings.from_env()
+    out = Path(args.out) if args.out else settings.root / "var" / "synth"
+    started = time.perf_counter()
+    try:
+        summary = synthesize(out, args.decisions, args.seed, project_root=settings.root, allow_real=args.allow_real)
+    except SynthError as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    seconds = time.perf_counter() - started
+    kinds = ", ".join(f"{count} {kind}" for kind, count in summary.kinds.items()) or "none"
+    print(f"wrote {summary.documents} synthetic texts (seed {summary.seed}) to {out} in {seconds:.1f} s: {kinds}")
+    print(f"  {summary.files} files, about {summary.triples:,} triples, {summary.bytes / 1e6:.1f} MB")
+    print(f"  data/documents/synth-*.ttl, data/sources/synth-*.txt, {', '.join(summary.reference_files)}")
+    if summary.copied:
+        print(f"  copied from {settings.root}: {', '.join(summary.copied)}")
+    print(f"build it: REGKG_HOME={out} regkg build --no-reasoner")
+    return EXIT_OK
+
+
 def cmd_mcp(args: argparse.Namespace) -> int:
     from .mcp_server import main as serve_mcp
 
@@ -283,6 +307,17 @@ def parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--store", help="store path")
     ap.set_defaults(func=cmd_applicability)
+
+    sy = sub.add_parser("synth", help="write a fictitious corpus (source texts and Turtle) into a buildable root")
+    sy.add_argument(
+        "--decisions", type=int, default=20, help="number of synthetic texts (default 20, ~400 triples each)"
+    )
+    sy.add_argument(
+        "--seed", type=int, default=0, help="random seed; the same count and seed give byte-identical files"
+    )
+    sy.add_argument("--out", help="output root (default var/synth in the project); refused if it holds real texts")
+    sy.add_argument("--allow-real", action="store_true", help="write beside real documents already in --out")
+    sy.set_defaults(func=cmd_synth)
 
     m = sub.add_parser("mcp", help="MCP server on standard input/output, for LLM hosts (read-only)")
     m.add_argument("--store", help="store path (default $REGKG_STORE or var/store)")
