@@ -9,10 +9,13 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install build serve test lint format bench clean
 
-$(STAMP): pyproject.toml
+# Exactly the tested versions (requirements.lock), then the package itself without resolving again.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,dev]"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip check
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .canonical import digest, nquad_lines, skolemize
-from .datafiles import LoadedFile, project_files
+from .canonical import nquad_lines, skolemize
+from .datafiles import LoadedFile
 from .report import Report
 from .settings import Settings
-from .store import write_store
+from .store import store_lock, write_store
 from .validation import validate
 
 
@@ -41,22 +40,18 @@ def dataset_nquads(loaded: list[LoadedFile]) -> list[str]:
 
 
 def build(settings: Settings, *, reasoner: bool = True) -> BuildResult:
-    """Validate the project's data and (re)build the store; raises ValidationFailed."""
-    files = project_files(settings)
-    report, loaded = validate(files, settings, reasoner=reasoner)
-    if not report.ok:
-        raise ValidationFailed(report)
-    lines = dataset_nquads(loaded)
-    graphs: dict[str, int] = {}
-    for line in lines:
-        graph = line.rsplit(" <", 1)[1].split(">", 1)[0]
-        graphs[graph] = graphs.get(graph, 0) + 1
-    info = {
-        "digest": digest(lines),
-        "quads": len(lines),
-        "graphs": graphs,
-        "inputs": {f.display(settings.root): hashlib.sha256(f.path.read_bytes()).hexdigest() for f in files},
-        "checks": report.checks,
-    }
-    build_dir = write_store(settings.store_path, "".join(lines).encode("utf-8"), info)
+    """Validate the project's data and the ingested documents (see :mod:`regkg.ingest`), then
+    (re)build the store, under the store's write lock; raises ValidationFailed."""
+    from .ingest import data_view, dataset, recover  # ingest builds on this module
+
+    with store_lock(settings.store_path):
+        recover(settings)  # an ingest interrupted by a crash: finish or undo it first
+        with data_view(settings) as view:
+            report, loaded = validate(view.files, view.settings, reasoner=reasoner)
+            if view.problems:
+                report.extend("ingest", view.problems)
+            if not report.ok:
+                raise ValidationFailed(report)
+            lines, info = dataset(view, loaded, report)
+        build_dir = write_store(settings.store_path, "".join(lines).encode("utf-8"), info)
     return BuildResult(settings.store_path, build_dir, info, report)

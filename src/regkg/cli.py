@@ -205,6 +205,55 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_new_document(args: argparse.Namespace) -> int:
+    from .scaffold import ScaffoldError, new_document
+
+    settings = Settings.from_env()
+    try:
+        data_file, text_file = new_document(
+            settings, args.stem, Path(args.source), title=args.title, title_en=args.title_en, doc_type=args.type,
+            date=args.date, iri=args.iri, force=args.force,
+        )  # fmt: skip
+    except ScaffoldError as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    print(f"wrote {data_file} and {text_file}")
+    print(f"next: complete the TODOs in {data_file.name}, then `regkg validate {data_file}`")
+    return EXIT_OK
+
+
+def cmd_dump(args: argparse.Namespace) -> int:
+    from .store import write_dump
+
+    settings = Settings.from_env(args.store)
+    try:
+        store = Store(settings.store_path)
+    except StoreMissing as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    data = store.canonical_nquads()
+    if args.out:
+        write_dump(data, Path(args.out))
+        print(f"wrote {args.out} ({len(store)} quads, {len(store.graphs())} named graphs)", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .store import restore_store
+
+    settings = Settings.from_env(args.store)
+    data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    try:
+        _, info = restore_store(settings.store_path, data, origin=args.file)
+    except (ValueError, FileExistsError) as exc:
+        _err(f"restore refused, the store was not changed: {exc}")
+        return EXIT_BAD_INPUT
+    print(f"restored {settings.store_path} ({info['quads']} quads, digest {info['digest'][:16]})")
+    return EXIT_OK
+
+
 def cmd_mcp(args: argparse.Namespace) -> int:
     from .mcp_server import main as serve_mcp
 
@@ -233,7 +282,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             _err("cannot serve: the data has problems")
             return EXIT_INVALID
     print(f"regkg: serving {settings.store_path} on {settings.public_base} (SPARQL at /sparql)", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level)
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level,
+        access_log=False, server_header=False,  # the JSON access log (regkg.access) replaces uvicorn's
+    )  # fmt: skip
     return EXIT_OK
 
 
@@ -307,6 +359,27 @@ def parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--store", help="store path")
     ap.set_defaults(func=cmd_applicability)
+
+    nd = sub.add_parser("new-document", help="scaffold data/documents/STEM.ttl from a verbatim source text")
+    nd.add_argument("--stem", required=True, help="file stem, e.g. ansm-2023-01-12-cpc-x (issuer-yyyy-mm-dd-slug)")
+    nd.add_argument("--source", required=True, help="the verbatim text; copied to data/sources/STEM.txt")
+    nd.add_argument("--title", help="French title (default: the heading found in the text)")
+    nd.add_argument("--title-en", help="English title (default: a TODO)")
+    nd.add_argument("--type", choices=["decision", "note"], default="decision", help="rk:Decision | rk:InformationNote")
+    nd.add_argument("--date", help="date of the text, YYYY-MM-DD (default: the first date of its heading)")
+    nd.add_argument("--iri", help="document IRI (default: eli/{issuer}/{type}/{yyyy}/{mm}/{dd}/{slug} from the stem)")
+    nd.add_argument("--force", action="store_true", help="overwrite existing files")
+    nd.set_defaults(func=cmd_new_document)
+
+    du = sub.add_parser("dump", help="the whole dataset as sorted N-Quads with its named graphs (gzipped if .gz)")
+    du.add_argument("--out", help="file to write atomically (.gz: gzipped); default: standard output")
+    du.add_argument("--store", help="store path")
+    du.set_defaults(func=cmd_dump)
+
+    rs = sub.add_parser("restore", help="replace the store by a dump (N-Quads, plain or gzipped), atomically")
+    rs.add_argument("file", help="a file written by `regkg dump`, or - for standard input")
+    rs.add_argument("--store", help="store path")
+    rs.set_defaults(func=cmd_restore)
 
     sy = sub.add_parser("synth", help="write a fictitious corpus (source texts and Turtle) into a buildable root")
     sy.add_argument(

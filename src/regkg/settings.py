@@ -35,6 +35,17 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
 def _env_float(name: str, default: float) -> float:
     raw = os.environ.get(name)
     try:
@@ -57,6 +68,10 @@ class Settings:
     workers: int = 2  # query worker processes
     service_allowlist: tuple[str, ...] = ()  # hosts SERVICE may call; empty: none
     max_request_bytes: int = 1_000_000  # largest accepted request body or query string
+    ingest_token: str = field(default="", repr=False)  # bearer token for document writes; empty: writes disabled
+    ingest_path: Path | None = None  # ingested documents, history, audit log; default: "ingested" beside the store
+    ingest_reasoner: bool = True  # run the OWL consistency check (HermiT) on every ingest
+    sources_path: Path | None = None  # where source texts are read; default data/sources
 
     @property
     def public_base(self) -> str:
@@ -85,7 +100,12 @@ class Settings:
 
     @property
     def sources_dir(self) -> Path:
-        return self.data_dir / "sources"
+        return self.sources_path or self.data_dir / "sources"
+
+    @property
+    def ingest_dir(self) -> Path:
+        """Documents ingested over HTTP (documents/, sources/), their history and the audit log."""
+        return self.ingest_path or self.store_path.parent / "ingested"
 
     @property
     def queries_dir(self) -> Path:
@@ -99,6 +119,7 @@ class Settings:
         if raw.startswith("oxigraph:"):
             raw = raw.removeprefix("oxigraph:")
         allow = os.environ.get("REGKG_SERVICE_ALLOWLIST", "")
+        ingest_dir = os.environ.get("REGKG_INGEST_DIR", "").strip()
         values: dict[str, object] = {
             "root": root,
             "store_path": Path(raw).expanduser().absolute(),
@@ -110,6 +131,9 @@ class Settings:
             "workers": _env_int("REGKG_WORKERS", max(2, os.cpu_count() or 2)),
             "service_allowlist": tuple(h.strip().lower() for h in allow.split(",") if h.strip()),
             "max_request_bytes": _env_int("REGKG_MAX_REQUEST_BYTES", 1_000_000),
+            "ingest_token": os.environ.get("REGKG_INGEST_TOKEN", "").strip(),
+            "ingest_path": Path(ingest_dir).expanduser().absolute() if ingest_dir else None,
+            "ingest_reasoner": _env_bool("REGKG_INGEST_REASONER", True),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

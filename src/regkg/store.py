@@ -3,15 +3,19 @@
 On disk, a store path is a symbolic link to one build directory holding ``oxigraph/`` (the
 database) and ``build.json`` (digest and counts). A build writes a new directory beside it and
 swaps the link in one rename, so readers see the old store or the new one, never a mix.
+Writers serialise on :func:`store_lock`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +69,53 @@ def _write_gzip(path: Path, data: bytes) -> None:
         out.write(data)
 
 
-def write_store(path: Path, nquads: bytes, info: dict[str, Any]) -> Path:
-    """Write a new store from N-Quads and swap it in atomically; returns the build directory."""
+def _fsync_dir(path: Path) -> None:
+    """Make a rename or a new entry in a directory durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def store_lock(path: Path, *, blocking: bool = True) -> Iterator[None]:
+    """Hold the exclusive write lock of a store path (a ``flock`` on ``.<name>.lock`` beside it).
+
+    Builds, ingests and restores take it around reading their inputs through swapping the link,
+    so that two writers never interleave; the kernel drops it when its holder dies (kill -9
+    included). Not re-entrant: a holder must not take it again. With ``blocking=False``, raises
+    BlockingIOError when another writer holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / f".{path.name}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def read_build_info(path: Path) -> dict[str, Any] | None:
+    """The build.json of the store a path (link) points to now, or None when there is none."""
+    try:
+        return json.loads((path / "build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_store(path: Path, nquads: bytes, info: dict[str, Any], *, keep_previous: bool = False) -> Path:
+    """Write a new store from N-Quads and swap it in atomically; returns the build directory.
+
+    Every step before the final rename of the link works on a directory nobody reads yet, so a
+    crash at any point (kill -9 included) leaves the link on the old build or on the new one;
+    leftovers of an interrupted write are removed by the next one. Older builds are removed
+    after the swap, except, with ``keep_previous``, the one the link pointed to (a running
+    service finishes the requests under way on it; the next write removes it)."""
     builds = _builds_dir(path)
     builds.mkdir(parents=True, exist_ok=True)
     if path.exists() and not path.is_symlink():
         raise FileExistsError(f"{path} exists and is not a regkg store link; move it away or choose another --store")
+    previous = (path.parent / os.readlink(path)).resolve() if path.is_symlink() else None
     build_dir = builds / f"{info['digest'][:16]}-{time.time_ns()}"
     tmp_dir = builds / f".tmp-{build_dir.name}"
     try:
@@ -83,19 +128,77 @@ def write_store(path: Path, nquads: bytes, info: dict[str, Any]) -> Path:
         _write_gzip(dumps / "regkg.nq.gz", nquads)
         _write_gzip(dumps / "regkg.trig.gz", store.dump(format=ox.RdfFormat.TRIG, prefixes=_OUTPUT_PREFIXES))
         del store
-        (tmp_dir / "build.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        with open(tmp_dir / "build.json", "w", encoding="utf-8") as out:
+            out.write(json.dumps(info, indent=2, sort_keys=True) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        _fsync_dir(tmp_dir)
         tmp_dir.rename(build_dir)
+        _fsync_dir(builds)
     except BaseException:
         shutil.rmtree(tmp_dir, ignore_errors=True)
         raise
     link_tmp = path.parent / f".{path.name}.link-{os.getpid()}"
     link_tmp.unlink(missing_ok=True)
     link_tmp.symlink_to(build_dir.relative_to(path.parent))
-    os.replace(link_tmp, path)
+    os.replace(link_tmp, path)  # the commit point
+    _fsync_dir(path.parent)
+    keep = {build_dir.resolve(), previous if keep_previous else None}
     for old in builds.iterdir():
-        if old != build_dir:
+        if old.resolve() not in keep:
             shutil.rmtree(old, ignore_errors=True)
+    for stale in path.parent.glob(f".{path.name}.link-*"):  # left by writers killed before their swap
+        stale.unlink(missing_ok=True)
     return build_dir
+
+
+def _graph_counts(lines: list[str]) -> dict[str, int]:
+    """Quads per named graph of sorted N-Quads lines ("" for the default graph)."""
+    graphs: dict[str, int] = {}
+    for quad in ox.parse("".join(lines), ox.RdfFormat.N_QUADS):
+        name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+        graphs[name] = graphs.get(name, 0) + 1
+    return graphs
+
+
+def canonical_nquads(data: bytes) -> list[str]:
+    """N-Quads (plain or gzipped) as sorted, de-duplicated lines in pyoxigraph's canonical form;
+    raises ValueError when the data is not valid N-Quads."""
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    try:
+        quads = list(ox.parse(data, ox.RdfFormat.N_QUADS))
+    except SyntaxError as exc:
+        raise ValueError(f"not valid N-Quads: {exc}") from exc
+    text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+    return sorted(set(text.decode("utf-8").splitlines(keepends=True)))
+
+
+def restore_store(path: Path, data: bytes, origin: str = "") -> tuple[Path, dict[str, Any]]:
+    """Replace the store at ``path`` by the dataset of an N-Quads dump (plain or gzipped), with
+    its named graphs, atomically (same swap as a build). The data is parsed, not validated: it is
+    meant to be a dump of a built store. Returns the build directory and its build.json."""
+    from .canonical import digest  # rdflib: only when restoring
+
+    lines = canonical_nquads(data)
+    info = {"digest": digest(lines), "quads": len(lines), "graphs": _graph_counts(lines), "restored_from": origin}
+    with store_lock(path):
+        build_dir = write_store(path, "".join(lines).encode("utf-8"), info)
+    return build_dir, info
+
+
+def write_dump(data: bytes, out: Path) -> None:
+    """Write a dump atomically (a temporary file renamed over ``out``); gzipped when ``out``
+    ends in .gz (deterministic: no timestamp)."""
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    try:
+        if out.name.endswith(".gz"):
+            _write_gzip(tmp, data)
+        else:
+            tmp.write_bytes(data)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 class Store:
@@ -107,11 +210,14 @@ class Store:
             raise StoreMissing(f"no regkg store at {path}; run `regkg build` first")
         self.path = path
         self._store = ox.Store.read_only(str(db))
+        self._info = read_build_info(path)  # a build never changes: read once, still known if it is removed
 
     @property
     def info(self) -> dict[str, Any]:
         """What the build recorded: digest, graphs and their sizes, inputs."""
-        return json.loads((self.path / "build.json").read_text(encoding="utf-8"))
+        if self._info is None:
+            self._info = json.loads((self.path / "build.json").read_text(encoding="utf-8"))
+        return self._info
 
     def query(self, sparql: str, *, union_default_graph: bool = True, substitutions: dict | None = None) -> Any:
         """Run a SPARQL query; the default graph is the union of all named graphs. Values given
@@ -148,6 +254,12 @@ class Store:
         union.extend(ox.Quad(q.subject, q.predicate, q.object) for q in self._store)
         prefixes = _OUTPUT_PREFIXES if fmt == "turtle" else None
         return union.dump(format=rdf_format, from_graph=ox.DefaultGraph(), prefixes=prefixes)
+
+    def canonical_nquads(self) -> bytes:
+        """The whole dataset as sorted, de-duplicated N-Quads: the form ``regkg dump`` writes and
+        ``regkg restore`` reads back to an identical store (same quads, same graphs, same digest)."""
+        lines = (self._store.dump(format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8").splitlines(keepends=True)
+        return "".join(sorted(set(lines))).encode("utf-8")
 
     def dump_path(self, name: str) -> Path | None:
         """A gzipped dump written by the build (regkg.nq.gz, regkg.trig.gz), if present."""

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import asyncio
+import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
 from ..answers.facts import fact_base
 from ..answers.search import search_index
+from ..ingest import recover_if_idle
 from ..settings import Settings
-from ..store import Store
-from . import answers_api, applicability_api, dataset, linked_data, query_page, sparql
+from ..store import Store, StoreMissing
+from . import answers_api, applicability_api, dataset, documents_api, linked_data, query_page, security, sparql
 from .api import add_saved_query_routes
 from .errors import problem
 from .executor import QueryExecutor
@@ -24,43 +29,80 @@ DESCRIPTION = """Knowledge graph of French drug-access regulations: a read-only 
 endpoint over cited facts (each with its source document, provision and verbatim quote)."""
 
 
+STORE_LINK_POLL_SECONDS = 2.0
+log = logging.getLogger("regkg.service")
+
+
+def _open_store(store_dir: Path) -> Store:
+    """A store handle with its in-memory indexes built (now, not on the first request)."""
+    store = Store(store_dir)
+    search_index(store)
+    fact_base(store)
+    return store
+
+
+async def reload_store(app: FastAPI) -> bool:
+    """Serve the store the link points to now, if it changed (an ingest, ``regkg build`` or
+    ``regkg restore``): a new in-process handle, indexes built before the switch, and query
+    workers respawned on it. Requests under way finish on the previous build (an ingest keeps its
+    directory until the next swap; after a rebuild, the open handles keep reading its removed
+    files). Returns whether it switched."""
+    settings: Settings = app.state.settings
+    async with app.state.reload_lock:
+        target = settings.store_path.resolve()
+        if target == app.state.store.path:
+            return False
+        store = await run_in_threadpool(_open_store, target)
+        await app.state.executor.reload(str(target / "oxigraph"))
+        app.state.store = store
+        log.info("regkg: now serving %s (digest %s)", target, str(store.info.get("digest"))[:16])
+        return True
+
+
+async def _follow_store_link(app: FastAPI) -> None:
+    """Reload when another process swaps the store link (e.g. ``regkg build`` while serving)."""
+    while True:
+        await asyncio.sleep(STORE_LINK_POLL_SECONDS)
+        try:
+            await reload_store(app)
+        except (OSError, StoreMissing) as exc:  # a half-removed store: keep serving the current one
+            log.warning("regkg: cannot reload the store: %s", exc)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application; the store must have been built (``regkg build``)."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store_dir = settings.store_path.resolve()  # one snapshot for the life of the process
-        app.state.store = Store(store_dir)
-        search_index(app.state.store)  # build the in-memory indexes now, not on the first request
-        fact_base(app.state.store)
+        recover_if_idle(settings)  # an ingest interrupted by a crash: finish or undo it first
+        store_dir = settings.store_path.resolve()  # one snapshot until the link changes (see reload_store)
+        app.state.store = _open_store(store_dir)
         executor = QueryExecutor(str(store_dir / "oxigraph"), settings.workers, settings.query_timeout)
         await executor.start()
         app.state.executor = executor
+        app.state.reload_lock = asyncio.Lock()
+        watcher = asyncio.create_task(_follow_store_link(app))
         try:
             yield
         finally:
+            watcher.cancel()
             await executor.close()
 
     app = FastAPI(title="regkg", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_request_bytes:
-            return problem(413, f"request body larger than {settings.max_request_bytes} bytes")
-        if len(request.url.query) > settings.max_request_bytes:
-            return problem(414, f"query string longer than {settings.max_request_bytes} bytes")
-        return await call_next(request)
+    # Request id, security headers, 413, 500 without trace, JSON access log: around everything but CORS.
+    security.install(app, settings)
 
     # Added last, so outermost: CORS headers also go on the size-limit errors above.
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
-        allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=["X-Regkg-Truncated", "X-Regkg-Rows", "Warning"],
+        allow_methods=["GET", "POST", "OPTIONS"],  # reads only (POST /sparql, /api/applicability)
+        allow_headers=["Accept", "Accept-Language", "Content-Type", "X-Request-ID"],  # no Authorization
+        expose_headers=["X-Regkg-Truncated", "X-Regkg-Rows", "Warning", "X-Request-ID"],
+        max_age=600,
     )
 
     app.include_router(sparql.router)
@@ -70,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_saved_query_routes(app, settings)
     app.include_router(answers_api.router)
     app.include_router(applicability_api.router)
+    app.include_router(documents_api.router)
     query_page.mount_static(app)
 
     @app.exception_handler(RequestValidationError)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..answers.applicability import ApplicabilityError, Facts, applicability
 from ..store import Store
 from .errors import problem
+from .security import require_json
 
 router = APIRouter(prefix="/api", tags=["answers"])
 
@@ -84,8 +85,10 @@ class ApplicabilityResponse(BaseModel):
     "/applicability",
     summary="Which access frameworks apply to a medicine on a date",
     response_model=ApplicabilityResponse,
+    dependencies=[Depends(require_json)],
     responses={400: {"description": "malformed date or unknown fact", **_PROBLEM},
-               404: {"description": "unknown medicine or indication", **_PROBLEM}},
+               404: {"description": "unknown medicine or indication", **_PROBLEM},
+               415: {"description": "the body is not JSON", **_PROBLEM}},
 )  # fmt: skip
 def post_applicability(body: ApplicabilityRequest, request: Request) -> Response:
     """Per framework: applicable / not_applicable / indeterminate, each condition met / unmet /

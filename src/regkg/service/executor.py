@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import signal
 from multiprocessing.connection import Connection
 
 from .worker import Job, Outcome, serve
@@ -16,6 +17,7 @@ from .worker import Job, Outcome, serve
 
 class _Worker:
     def __init__(self, ctx: multiprocessing.context.BaseContext, store_path: str) -> None:
+        self.store_path = store_path
         parent, child = ctx.Pipe()
         self.process = ctx.Process(target=serve, args=(child, store_path), daemon=True, name="regkg-query-worker")
         self.process.start()
@@ -78,6 +80,24 @@ class QueryExecutor:
         for _ in range(self.size):
             self._idle.put_nowait(self._spawn())
 
+    def _renew(self, worker: _Worker) -> _Worker:
+        """A worker on the current store in place of one on a previous store."""
+        worker.kill()
+        self._all.discard(worker)
+        return self._spawn()
+
+    async def reload(self, store_path: str) -> None:
+        """Serve later queries from another store (after an ingest or a rebuild): idle workers
+        are replaced now, busy ones when their query ends (it finishes on the store it began on)."""
+        if store_path == self.store_path:
+            return
+        self.store_path = store_path
+        stale: list[_Worker] = []
+        while not self._idle.empty():
+            stale.append(self._idle.get_nowait())
+        for worker in stale:
+            self._idle.put_nowait(self._renew(worker))
+
     async def run(self, job: Job, timeout: float | None = None) -> Outcome:
         """Evaluate a job; 503 when it overruns the time limit or no worker frees up in time."""
         limit = self.timeout if timeout is None else timeout
@@ -91,12 +111,18 @@ class QueryExecutor:
             worker = self._retire(worker)
             return Outcome(503, error=f"query exceeded the {limit:g} s time limit and was stopped")
         except (EOFError, OSError, RuntimeError):
+            worker.process.join(timeout=1)
+            overflow = worker.process.exitcode in (-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT)
             worker = self._retire(worker)
+            if overflow:  # the engine ran out of stack on this query: chained or nested too deeply
+                return Outcome(400, error="the query is too complex to evaluate (chained or nested too deeply)")
             return Outcome(500, error="the query worker died while evaluating the query")
         except BaseException:  # cancelled (client went away): the worker's state is unknown
             worker = self._retire(worker)
             raise
         finally:
+            if worker.store_path != self.store_path:
+                worker = self._renew(worker)
             self._idle.put_nowait(worker)
         return outcome
 

@@ -3,6 +3,7 @@ the ontology under /ontology."""
 
 from __future__ import annotations
 
+import html
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def href(iri: str) -> str:
         return "/id/" + iri[len(str(ID)) :]
     if iri.startswith(str(RK)):
         return "/ontology#" + iri[len(str(RK)) :]
-    return iri
+    return iri if iri.startswith(("http://", "https://")) else ""  # never a javascript: or data: link
 
 
 @lru_cache(maxsize=32)
@@ -65,10 +66,20 @@ def _rdf_response(triples: list[ox.Triple], fmt: str) -> Response:
     return Response(body or b"", media_type=CONTENT_TYPES[fmt], headers={"Vary": "Accept"})
 
 
+def _valid_iri(iri: str) -> bool:
+    """Whether the text is an IRI (then it cannot break out of ``<…>`` in a query)."""
+    try:
+        ox.NamedNode(iri)
+    except ValueError:  # UnicodeEncodeError (lone surrogates) included
+        return False
+    return True
+
+
 def _not_found(fmt: str | None, iri: str) -> Response:
     message = f"no resource {iri} in this dataset"
     if fmt == "html":
-        return HTMLResponse(f"<!doctype html><title>Not found</title><h1>404</h1><p>{message}</p>", status_code=404)
+        return HTMLResponse(f"<!doctype html><title>Not found</title><h1>404</h1><p>{html.escape(message)}</p>",
+                            status_code=404)  # fmt: skip
     return problem(404, message)
 
 
@@ -133,7 +144,7 @@ def resource(path: str, request: Request, format: str | None = None) -> Response
     iri = str(ID) + path
     fmt = _format(request, format)
     store: Store = request.app.state.store
-    if not exists(store, iri):
+    if not _valid_iri(iri) or not exists(store, iri):
         return _not_found(fmt, iri)
     if fmt is None:
         return problem(406, "available as text/html, text/turtle, application/ld+json, application/n-triples, "

@@ -11,6 +11,7 @@ from ..settings import Settings
 from ..sparql_text import form, is_update, service_targets
 from .errors import problem
 from .negotiation import CONTENT_TYPES, GRAPH_TYPES, SOLUTION_TYPES, choose, format_parameter, wants_html
+from .security import query_too_nested
 from .service_description import service_description
 from .worker import Job
 
@@ -107,6 +108,9 @@ async def sparql(request: Request) -> Response:
         return problem(413, f"query longer than {settings.max_request_bytes} bytes")
     if is_update(query):
         return problem(403, READ_ONLY)
+    too_nested = query_too_nested(query)  # the engine's parser would run out of stack
+    if too_nested:
+        return problem(400, too_nested)
     refused = _refuse_services(query, settings)
     if refused is not None:
         return refused
