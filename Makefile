@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 REGKG  := $(VENV)/bin/regkg
 STAMP  := $(VENV)/.installed
 
-.PHONY: install build serve test lint format bench clean
+.PHONY: install build serve test lint format bench bench-http clean
 
 # Exactly the tested versions (requirements.lock), then the package itself without resolving again.
 $(STAMP): pyproject.toml requirements.lock
@@ -40,6 +40,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_build_and_query.py
+
+# HTTP benchmark against Oxigraph server and rdflib-endpoint (8-10 minutes; see bench/http/README.md).
+bench-http: $(STAMP)
+	$(PY) bench/http/make_data.py
+	$(PY) bench/http/run.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

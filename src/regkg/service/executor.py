@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import signal
 from multiprocessing.connection import Connection
 
@@ -34,6 +35,9 @@ class _Worker:
             await future
         finally:
             loop.remove_reader(fd)
+            # uvloop leaves the descriptor non-blocking after add_reader; recv() must block until the
+            # whole framed result has arrived, or a large result fails half-read.
+            os.set_blocking(fd, True)
 
     async def call(self, job: Job) -> Outcome:
         if not self.ready:
