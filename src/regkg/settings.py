@@ -66,6 +66,7 @@ class Settings:
     query_timeout: float = 10.0  # seconds, per SPARQL query
     max_rows: int = 10_000  # rows (or triples) per result before truncation
     workers: int = 2  # query worker processes
+    queue_timeout: float = 30.0  # seconds a query may wait for a free worker before a 503
     service_allowlist: tuple[str, ...] = ()  # hosts SERVICE may call; empty: none
     max_request_bytes: int = 1_000_000  # largest accepted request body or query string
     ingest_token: str = field(default="", repr=False)  # bearer token for document writes; empty: writes disabled
@@ -128,7 +129,8 @@ class Settings:
             "base_url": os.environ.get("REGKG_BASE_URL", ""),
             "query_timeout": _env_float("REGKG_QUERY_TIMEOUT", 10.0),
             "max_rows": _env_int("REGKG_MAX_ROWS", 10_000),
-            "workers": _env_int("REGKG_WORKERS", max(2, os.cpu_count() or 2)),
+            "workers": _env_int("REGKG_WORKERS", 2 * max(1, os.cpu_count() or 1)),
+            "queue_timeout": _env_float("REGKG_QUEUE_TIMEOUT", 30.0),
             "service_allowlist": tuple(h.strip().lower() for h in allow.split(",") if h.strip()),
             "max_request_bytes": _env_int("REGKG_MAX_REQUEST_BYTES", 1_000_000),
             "ingest_token": os.environ.get("REGKG_INGEST_TOKEN", "").strip(),

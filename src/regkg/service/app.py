@@ -78,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recover_if_idle(settings)  # an ingest interrupted by a crash: finish or undo it first
         store_dir = settings.store_path.resolve()  # one snapshot until the link changes (see reload_store)
         app.state.store = _open_store(store_dir)
-        executor = QueryExecutor(str(store_dir / "oxigraph"), settings.workers, settings.query_timeout)
+        executor = QueryExecutor(
+            str(store_dir / "oxigraph"), settings.workers, settings.query_timeout, settings.queue_timeout
+        )
         await executor.start()
         app.state.executor = executor
         app.state.reload_lock = asyncio.Lock()

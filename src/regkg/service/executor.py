@@ -59,10 +59,11 @@ class _Worker:
 class QueryExecutor:
     """Runs read-only queries in worker processes, at most one per worker at a time."""
 
-    def __init__(self, store_path: str, workers: int = 2, timeout: float = 10.0) -> None:
+    def __init__(self, store_path: str, workers: int = 2, timeout: float = 10.0, queue_timeout: float = 30.0) -> None:
         self.store_path = store_path
         self.size = max(1, workers)
         self.timeout = timeout
+        self.queue_timeout = queue_timeout  # how long a query may wait for a free worker
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["regkg.service.worker"])
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
@@ -106,9 +107,10 @@ class QueryExecutor:
         """Evaluate a job; 503 when it overruns the time limit or no worker frees up in time."""
         limit = self.timeout if timeout is None else timeout
         try:
-            worker = await asyncio.wait_for(self._idle.get(), limit)
+            worker = await asyncio.wait_for(self._idle.get(), max(limit, self.queue_timeout))
         except TimeoutError:
-            return Outcome(503, error=f"the server is busy: no query slot freed up within {limit:g} s")
+            waited = max(limit, self.queue_timeout)
+            return Outcome(503, error=f"the server is busy: no query slot freed up within {waited:g} s")
         try:
             outcome = await asyncio.wait_for(worker.call(job), limit)
         except TimeoutError:
