@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,14 @@ import pyoxigraph as ox
 
 from ..namespaces import PREFIXES
 from ..store import Store
-from .text import key as fold
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of a name (also drops ® and ™, collapses spaces)."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("®", "").replace("™", ""))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
 
 
 _PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<optional>\??)$")
