@@ -115,10 +115,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         store = Store(settings.store_path)
         results = run_saved_query(store, queries[args.name], values)
         sys.stdout.buffer.write(store.serialize(results, args.format))
-    except ParameterError as exc:
-        _err(str(exc))
-        return EXIT_BAD_INPUT
-    except (StoreMissing, QueryError) as exc:
+    except (ParameterError, StoreMissing, QueryError) as exc:
         _err(str(exc))
         return EXIT_BAD_INPUT
     return EXIT_OK

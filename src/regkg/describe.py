@@ -37,10 +37,6 @@ class Description:
     citations: list[Citation] = field(default_factory=list)
     graphs: list[str] = field(default_factory=list)
 
-    def label(self, iri: str, lang: str = "fr") -> str | None:
-        found = self.labels.get(iri, {})
-        return found.get(lang) or found.get("en" if lang == "fr" else "fr") or found.get("")
-
 
 def _iri(term: object) -> str:
     return term.value  # type: ignore[attr-defined]

@@ -38,6 +38,9 @@ PREFIXES: dict[str, str] = {
     "xsd": str(XSD),
 }
 
+# Prefixes for serialisations: instance IRIs contain "/", which prefixed names would have to escape.
+OUTPUT_PREFIXES: dict[str, str] = {k: v for k, v in PREFIXES.items() if k != "id"}
+
 
 def document_graph(stem: str) -> str:
     """The named graph holding the data file data/documents/<stem>.ttl."""

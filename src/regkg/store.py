@@ -21,10 +21,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .namespaces import PREFIXES
-
-# Prefixes for serialisations: instance IRIs contain "/", which prefixed names would escape.
-_OUTPUT_PREFIXES = {k: v for k, v in PREFIXES.items() if k != "id"}
+from .namespaces import OUTPUT_PREFIXES, PREFIXES
 
 EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
     "nquads": ox.RdfFormat.N_QUADS,
@@ -126,7 +123,7 @@ def write_store(path: Path, nquads: bytes, info: dict[str, Any], *, keep_previou
         dumps = tmp_dir / "dumps"
         dumps.mkdir()
         _write_gzip(dumps / "regkg.nq.gz", nquads)
-        _write_gzip(dumps / "regkg.trig.gz", store.dump(format=ox.RdfFormat.TRIG, prefixes=_OUTPUT_PREFIXES))
+        _write_gzip(dumps / "regkg.trig.gz", store.dump(format=ox.RdfFormat.TRIG, prefixes=OUTPUT_PREFIXES))
         del store
         with open(tmp_dir / "build.json", "w", encoding="utf-8") as out:
             out.write(json.dumps(info, indent=2, sort_keys=True) + "\n")
@@ -247,12 +244,12 @@ class Store:
             raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
         rdf_format = EXPORT_FORMATS[fmt]
         if fmt in ("nquads", "trig"):
-            return self._store.dump(format=rdf_format, prefixes=_OUTPUT_PREFIXES if fmt == "trig" else None)
+            return self._store.dump(format=rdf_format, prefixes=OUTPUT_PREFIXES if fmt == "trig" else None)
         if fmt == "jsonld":
             return self._store.dump(format=rdf_format)
         union = ox.Store()
         union.extend(ox.Quad(q.subject, q.predicate, q.object) for q in self._store)
-        prefixes = _OUTPUT_PREFIXES if fmt == "turtle" else None
+        prefixes = OUTPUT_PREFIXES if fmt == "turtle" else None
         return union.dump(format=rdf_format, from_graph=ox.DefaultGraph(), prefixes=prefixes)
 
     def canonical_nquads(self) -> bytes:

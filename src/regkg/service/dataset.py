@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, Response
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, XSD
 
 from .. import __version__
-from ..namespaces import ONTOLOGY_GRAPH, PREFIXES, RK
+from ..namespaces import ONTOLOGY_GRAPH, OUTPUT_PREFIXES, PREFIXES, RK
 from ..settings import Settings
 from ..store import DUMPS, Store
 from .errors import problem
@@ -146,7 +146,7 @@ def download(name: str, request: Request) -> Response:
 @lru_cache(maxsize=4)
 def jsonld_context(store: Store) -> dict[str, object]:
     """A JSON-LD context: the prefixes and every regkg property by its local name."""
-    context: dict[str, object] = {k: v for k, v in PREFIXES.items() if k != "id"}
+    context: dict[str, object] = dict(OUTPUT_PREFIXES)
     rows = store.query(f"""SELECT ?p ?kind WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{
         VALUES ?kind {{ owl:ObjectProperty owl:DatatypeProperty }} ?p a ?kind }} }} ORDER BY ?p""")
     for r in rows:

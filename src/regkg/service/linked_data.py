@@ -15,7 +15,7 @@ from rdflib import URIRef
 
 from ..describe import describe, document_structure, exists, rdf_description
 from ..describe import labels as fetch_labels
-from ..namespaces import ID, ONTOLOGY_GRAPH, PREFIXES, RK
+from ..namespaces import ID, ONTOLOGY_GRAPH, OUTPUT_PREFIXES, RK
 from ..quotes import in_context
 from ..results import GRAPH_FORMATS
 from ..settings import Settings
@@ -36,7 +36,6 @@ RDF_OFFERS = {
     "application/rdf+xml": "rdfxml",
 }
 DOCUMENT_TYPES = {str(RK.Decision), str(RK.InformationNote), str(RK.LegalDocument), str(RK.TherapeuticUseProtocol)}
-_OUTPUT_PREFIXES = {k: v for k, v in PREFIXES.items() if k != "id"}
 
 
 def href(iri: str) -> str:
@@ -62,7 +61,7 @@ def _format(request: Request, explicit: str | None) -> str | None:
 
 
 def _rdf_response(triples: list[ox.Triple], fmt: str) -> Response:
-    body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=_OUTPUT_PREFIXES if fmt == "turtle" else None)
+    body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=OUTPUT_PREFIXES if fmt == "turtle" else None)
     return Response(body or b"", media_type=CONTENT_TYPES[fmt], headers={"Vary": "Accept"})
 
 
