@@ -27,7 +27,7 @@ def test_build_records_its_digest_and_inputs(built_store: Store) -> None:
     assert len(info["digest"]) == 64
     assert info["quads"] == len(built_store)
     assert "data/documents/ansm-2022-04-05-cpc-lutathera.ttl" in info["inputs"]
-    assert info["checks"] == ["parse", "privacy", "quotes", "shacl", "owl-consistency"]
+    assert info["checks"] == ["parse", "privacy", "quotes", "shacl", "disjointness", "owl-consistency"]
 
 
 def test_same_inputs_give_the_same_store(tmp_path: Path, built_store: Store, root: Path) -> None:

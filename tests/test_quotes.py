@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 
 from regkg import Store, normalize
-from regkg.datafiles import DataFile, LoadedFile, parse
-from regkg.namespaces import REFERENCE_GRAPH
-from regkg.quotes import check_quotes
-from regkg.validation import union_of
+from regkg.datafiles import DataFile
+from regkg.loading import prepare
+from regkg.namespaces import document_graph
+from regkg.quotes import check_quotes_store
+from regkg.validation import Origins, dataset_store
 
 QUOTES = """
 SELECT ?quote ?file WHERE {
@@ -61,14 +62,14 @@ def test_a_misquote_is_reported_with_the_matching_prefix(tmp_path: Path, root: P
     """,
         encoding="utf-8",
     )
-    graph, problem = parse(DataFile(doc, str(REFERENCE_GRAPH), "document"))
-    assert problem is None
-    loaded = [LoadedFile(DataFile(doc, str(REFERENCE_GRAPH), "document"), graph)]
-    problems = check_quotes(loaded, union_of(loaded), root / "data" / "sources", tmp_path)
+    prepared = [prepare(DataFile(doc, document_graph("doc"), "document"), tmp_path)]
+    assert prepared[0].ok, prepared[0].problems
+    problems = check_quotes_store(dataset_store(prepared), root / "data" / "sources", Origins(prepared, tmp_path))
     assert len(problems) == 1, problems
     assert "not an exact span" in problems[0].message
     assert "pour une durée de " in problems[0].message, "the report should show how far the quote matched"
     assert problems[0].focus == "id:test/fact"
+    assert problems[0].file == "doc.ttl"
 
 
 def test_whitespace_is_normalised_in_quotes_and_sources() -> None:

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .canonical import nquad_lines, skolemize
-from .datafiles import LoadedFile
+from .loading import Prepared
 from .report import Report
 from .settings import Settings
 from .store import store_lock, write_store
@@ -30,12 +29,11 @@ class BuildResult:
     report: Report
 
 
-def dataset_nquads(loaded: list[LoadedFile]) -> list[str]:
-    """Sorted, de-duplicated N-Quads of all files, blank nodes skolemised per file."""
+def dataset_nquads(prepared: list[Prepared]) -> list[str]:
+    """Sorted, de-duplicated N-Quads of all files (blank nodes already skolemised per file)."""
     lines: set[str] = set()
-    for item in loaded:
-        scope = f"{item.file.kind}/{item.file.path.stem}"
-        lines.update(nquad_lines(skolemize(item.graph, scope), item.file.graph))
+    for item in prepared:
+        lines.update(item.lines)
     return sorted(lines)
 
 
@@ -53,5 +51,5 @@ def build(settings: Settings, *, reasoner: bool = True) -> BuildResult:
             if not report.ok:
                 raise ValidationFailed(report)
             lines, info = dataset(view, loaded, report)
-        build_dir = write_store(settings.store_path, "".join(lines).encode("utf-8"), info)
+        build_dir = write_store(settings.store_path, lines, info)
     return BuildResult(settings.store_path, build_dir, info, report)

@@ -51,8 +51,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .datafiles import DataFile, LoadedFile, project_files
-from .namespaces import GRAPH, OWL, PROV, RDF, RK, XSD, document_graph
+from .datafiles import DataFile, project_files
+from .loading import Prepared, prepare_all
+from .namespaces import GRAPH, OWL, PROV, RDF, XSD, document_graph
 from .report import Problem, Report
 from .settings import Settings
 from .store import read_build_info, store_lock, write_store
@@ -332,7 +333,7 @@ def revision_lines(versions: dict[str, list[dict[str, Any]]], current: set[str])
     return lines
 
 
-def dataset(view: DataView, loaded: list[LoadedFile], report: Report) -> tuple[list[str], dict[str, Any]]:
+def dataset(view: DataView, loaded: list[Prepared], report: Report) -> tuple[list[str], dict[str, Any]]:
     """The store's sorted N-Quads and its build.json for validated files (see builder.build)."""
     from .builder import dataset_nquads  # the builder imports this module lazily too
     from .canonical import digest
@@ -367,10 +368,11 @@ def dataset(view: DataView, loaded: list[LoadedFile], report: Report) -> tuple[l
 def expected_digest(settings: Settings) -> str:
     """The digest a build of the current files would record (parse only, no validation): equal
     to the store's when the store and the ingest directory agree."""
-    from .validation import load
+    from .validation import cache_dir
 
     with data_view(settings) as view:
-        loaded, problems = load(view.files, view.settings)
+        loaded = prepare_all(view.files, view.settings.root, cache_dir(view.settings))
+        problems = [p for item in loaded for p in item.problems if p.kind == "parse"]
         if problems:
             raise ValueError(Report(problems, ["parse"]).text())
         return dataset(view, loaded, Report())[1]["digest"]
@@ -518,7 +520,7 @@ def recover_if_idle(settings: Settings) -> dict[str, str]:
 # ---------------------------------------------------------------------------- ingest and delete
 
 
-def _validate(view: DataView, reasoner: bool) -> tuple[Report, list[LoadedFile]]:
+def _validate(view: DataView, reasoner: bool) -> tuple[Report, list[Prepared]]:
     from .consistency import ReasonerUnavailable
     from .validation import validate
 
@@ -531,15 +533,14 @@ def _validate(view: DataView, reasoner: bool) -> tuple[Report, list[LoadedFile]]
     return report, loaded
 
 
-def _source_file_problems(stem: str, staged: Path, loaded: list[LoadedFile], shown: str) -> list[Problem]:
+def _source_file_problems(stem: str, staged: Path, loaded: list[Prepared], shown: str) -> list[Problem]:
     """The submitted file must describe its document with ``rk:sourceFile "<stem>.txt"``."""
-    from .terms import compact
+    from .terms import compact_iri
 
     for item in loaded:
         if item.file.path != staged:
             continue
-        names = {(s, str(o)) for s, o in item.graph.subject_objects(RK.sourceFile)}
-        if not names:
+        if not item.source_files:
             return [
                 Problem(
                     shown,
@@ -552,11 +553,11 @@ def _source_file_problems(stem: str, staged: Path, loaded: list[LoadedFile], sho
             Problem(
                 shown,
                 "ingest",
-                compact(s),
+                compact_iri(s),
                 "rk:sourceFile",
                 f'rk:sourceFile must be "{stem}.txt" (the source text sent with the document), not "{name}"',
             )
-            for s, name in sorted(names)
+            for s, name in sorted(set(item.source_files))
             if name != f"{stem}.txt"
         ]
     return []
@@ -623,7 +624,7 @@ def _commit(settings: Settings, change: _Change, reasoner: bool) -> tuple[Path, 
         manifest["audit"] = {**change.audit, "store_digest_after": info["digest"]}
         _write_file(txdir / "manifest.tmp", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
         os.replace(txdir / "manifest.tmp", txdir / "manifest.json")
-        build_dir = write_store(settings.store_path, "".join(lines).encode("utf-8"), info, keep_previous=True)
+        build_dir = write_store(settings.store_path, lines, info, keep_previous=True)
     except BaseException:
         _settle(settings, txdir, recovered=False)  # rolls forward only if the swap happened
         raise

@@ -12,6 +12,9 @@ from .report import Problem
 from .terms import describe
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:[.@][\w-]+)+")
+PRIVACY_MESSAGE = (
+    "literal contains an e-mail address or a phone number; record the office, never personal contact details"
+)
 PHONE = re.compile(r"(?<!\d)(?:\+33[\s.]?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
 
 
@@ -32,8 +35,7 @@ def check_privacy(loaded: list[LoadedFile], root: Path) -> list[Problem]:
                         "privacy",
                         describe(s, item.graph),
                         describe(p, item.graph),
-                        "literal contains an e-mail address or a phone number; record the office, "
-                        "never personal contact details",
+                        PRIVACY_MESSAGE,
                     )
                 )
     return problems

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import rdflib
-from rdflib.namespace import RDFS
-
-from .datafiles import LoadedFile
-from .namespaces import OA, RK
 from .report import Problem
-from .terms import describe
 
 
 def normalize(text: str) -> str:
@@ -30,70 +26,6 @@ def _matched_prefix(quote: str, text: str) -> str:
     return quote[:lo]
 
 
-def check_quotes(loaded: list[LoadedFile], union: rdflib.Graph, sources_dir: Path, root: Path) -> list[Problem]:
-    """Check each citation's quote against data/sources/<rk:sourceFile of its oa:hasSource>."""
-    texts: dict[str, str | None] = {}
-    problems: list[Problem] = []
-
-    def source_text(name: str) -> str | None:
-        if name not in texts:
-            path = sources_dir / name
-            texts[name] = normalize(path.read_text(encoding="utf-8")) if path.is_file() else None
-        return texts[name]
-
-    for item in loaded:
-        g = item.graph
-        where = item.file.display(root)
-        for holder, citation in g.subject_objects(RK.citation):
-            focus = describe(holder, union)
-            documents = list(g.objects(citation, OA.hasSource))
-            selectors = list(g.objects(citation, OA.hasSelector))
-            for document in documents:
-                names = [str(n) for n in union.objects(document, RK.sourceFile)]
-                if not names:
-                    label = union.value(document, RDFS.label)
-                    problems.append(
-                        Problem(
-                            where,
-                            "quote",
-                            focus,
-                            "rk:citation/oa:hasSource",
-                            f"cited document {describe(document, union)} ({label or 'no label'}) "
-                            "has no rk:sourceFile, so its quotes cannot be checked",
-                        )
-                    )
-                    continue
-                text = source_text(names[0])
-                if text is None:
-                    problems.append(
-                        Problem(
-                            where,
-                            "quote",
-                            focus,
-                            "rk:citation/oa:hasSource",
-                            f"source text {sources_dir.name}/{names[0]} does not exist",
-                        )
-                    )
-                    continue
-                for selector in selectors:
-                    for exact in g.objects(selector, OA.exact):
-                        quote = normalize(str(exact))
-                        if quote and quote in text:
-                            continue
-                        found = _matched_prefix(quote, text)
-                        hint = f"; the text matches only up to «{found[-60:]}»" if found else ""
-                        problems.append(
-                            Problem(
-                                where,
-                                "quote",
-                                focus,
-                                "rk:citation/oa:hasSelector/oa:exact",
-                                f"quote is not an exact span of {names[0]}: «{quote}»{hint}",
-                            )
-                        )
-    return problems
-
-
 def in_context(text: str, quote: str, width: int = 160) -> tuple[str, str, str] | None:
     """The quote with up to `width` characters of normalised source text on each side, cut at
     word boundaries, personal e-mail addresses and phone numbers masked; None if not found."""
@@ -110,3 +42,79 @@ def in_context(text: str, quote: str, width: int = 160) -> tuple[str, str, str] 
     if start + len(quote) + width < len(text) and " " in after:
         after = after.rsplit(" ", 1)[0] + " …"
     return mask_personal_contacts(before), quote, mask_personal_contacts(after)
+
+
+_CITATIONS_QUERY = """
+SELECT DISTINCT ?g ?holder ?document ?exact ?name WHERE {
+  GRAPH ?g { ?holder rk:citation ?citation . ?citation oa:hasSource ?document .
+             OPTIONAL { ?citation oa:hasSelector/oa:exact ?exact } }
+  OPTIONAL { ?document rk:sourceFile ?name }
+}"""
+
+
+def check_quotes_store(store: Any, sources_dir: Path, origin: Callable[[str, str], str]) -> list[Problem]:
+    """The quote check over a whole dataset in a pyoxigraph store (one query, linear):
+    ``origin(graph, subject)`` names the file a citation holder comes from."""
+    from .namespaces import PREFIXES
+    from .terms import compact_iri
+
+    texts: dict[str, str | None] = {}
+    problems: set[Problem] = set()
+    rows = store.query(_CITATIONS_QUERY, prefixes=PREFIXES, use_default_graph_as_union=True)
+    for row in rows:
+        holder, document, exact, name = row["holder"].value, row["document"].value, row["exact"], row["name"]
+        graph = row["g"].value
+        if name is None:
+            label = next(
+                iter(
+                    store.query(
+                        f"SELECT ?l WHERE {{ <{document}> rdfs:label ?l }} LIMIT 1",
+                        prefixes=PREFIXES,
+                        use_default_graph_as_union=True,
+                    )
+                ),
+                None,
+            )
+            problems.add(
+                Problem(
+                    origin(graph, holder),
+                    "quote",
+                    compact_iri(holder),
+                    "rk:citation/oa:hasSource",
+                    f"cited document {compact_iri(document)} ({label['l'].value if label else 'no label'}) "
+                    "has no rk:sourceFile, so its quotes cannot be checked",
+                )
+            )
+            continue
+        if name.value not in texts:
+            path = sources_dir / name.value
+            texts[name.value] = normalize(path.read_text(encoding="utf-8")) if path.is_file() else None
+        text = texts[name.value]
+        if text is None:
+            problems.add(
+                Problem(
+                    origin(graph, holder),
+                    "quote",
+                    compact_iri(holder),
+                    "rk:citation/oa:hasSource",
+                    f"source text {sources_dir.name}/{name.value} does not exist",
+                )
+            )
+            continue
+        if exact is None:
+            continue
+        quote = normalize(exact.value)
+        if quote and quote in text:
+            continue
+        found = _matched_prefix(quote, text)
+        hint = f"; the text matches only up to «{found[-60:]}»" if found else ""
+        problems.add(
+            Problem(
+                origin(graph, holder),
+                "quote",
+                compact_iri(holder),
+                "rk:citation/oa:hasSelector/oa:exact",
+                f"quote is not an exact span of {name.value}: «{quote}»{hint}",
+            )
+        )
+    return sorted(problems)

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -60,9 +60,15 @@ def _builds_dir(path: Path) -> Path:
 DUMPS = {"regkg.nq.gz": "application/n-quads", "regkg.trig.gz": "application/trig"}
 
 
+@contextmanager
+def _gzip_writer(path: Path) -> Iterator[gzip.GzipFile]:
+    """A deterministic gzip stream (no timestamp, no file name), so equal inputs give equal dumps."""
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as out:
+        yield out
+
+
 def _write_gzip(path: Path, data: bytes) -> None:
-    """Deterministic gzip (no timestamp, no file name), so equal inputs give equal dumps."""
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
+    with _gzip_writer(path) as out:
         out.write(data)
 
 
@@ -100,8 +106,11 @@ def read_build_info(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def write_store(path: Path, nquads: bytes, info: dict[str, Any], *, keep_previous: bool = False) -> Path:
-    """Write a new store from N-Quads and swap it in atomically; returns the build directory.
+def write_store(
+    path: Path, nquads: bytes | Iterable[str], info: dict[str, Any], *, keep_previous: bool = False
+) -> Path:
+    """Write a new store from N-Quads (bytes, or lines streamed without joining them) and swap
+    it in atomically; returns the build directory.
 
     Every step before the final rename of the link works on a directory nobody reads yet, so a
     crash at any point (kill -9 included) leaves the link on the old build or on the new one;
@@ -117,13 +126,28 @@ def write_store(path: Path, nquads: bytes, info: dict[str, Any], *, keep_previou
     tmp_dir = builds / f".tmp-{build_dir.name}"
     try:
         tmp_dir.mkdir()
-        store = ox.Store(str(tmp_dir / "oxigraph"))
-        store.load(nquads, ox.RdfFormat.N_QUADS)
-        store.flush()
         dumps = tmp_dir / "dumps"
         dumps.mkdir()
-        _write_gzip(dumps / "regkg.nq.gz", nquads)
-        _write_gzip(dumps / "regkg.trig.gz", store.dump(format=ox.RdfFormat.TRIG, prefixes=OUTPUT_PREFIXES))
+        plain = tmp_dir / "load.nq"  # the bulk-load input, then gzipped as the N-Quads dump
+        with open(plain, "wb") as out:
+            if isinstance(nquads, bytes):
+                out.write(nquads)
+            else:
+                batch: list[str] = []
+                for line in nquads:
+                    batch.append(line)
+                    if len(batch) >= 50_000:
+                        out.write("".join(batch).encode("utf-8"))
+                        batch.clear()
+                out.write("".join(batch).encode("utf-8"))
+        store = ox.Store(str(tmp_dir / "oxigraph"))
+        store.bulk_load(path=str(plain), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        with open(plain, "rb") as data, _gzip_writer(dumps / "regkg.nq.gz") as out:
+            shutil.copyfileobj(data, out, 1 << 20)
+        plain.unlink()
+        with _gzip_writer(dumps / "regkg.trig.gz") as out:
+            store.dump(out, ox.RdfFormat.TRIG, prefixes=OUTPUT_PREFIXES)
         del store
         with open(tmp_dir / "build.json", "w", encoding="utf-8") as out:
             out.write(json.dumps(info, indent=2, sort_keys=True) + "\n")

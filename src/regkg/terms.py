@@ -19,6 +19,11 @@ def compact(term: Node) -> str:
     return str(term)
 
 
+def compact_iri(value: str) -> str:
+    """An IRI given as a string, compacted like :func:`compact`."""
+    return compact(URIRef(value))
+
+
 def describe(term: Node, graph: rdflib.Graph, depth: int = 3) -> str:
     """Name a node; a blank node is named by the path that reaches it from a named resource."""
     if not isinstance(term, BNode):

