@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 REGKG  := $(VENV)/bin/regkg
 STAMP  := $(VENV)/.installed
 
-.PHONY: install build serve test lint format bench bench-http clean
+.PHONY: install build serve test lint format bench bench-full bench-http clean
 
 # Exactly the tested versions (requirements.lock), then the package itself without resolving again.
 $(STAMP): pyproject.toml requirements.lock
@@ -38,8 +38,14 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format src tests bench
 
+# Scale benchmark (bench/scale/run.py): quick = 10k and 100k triples; bench-full adds 1M and 10M.
+# Set REGKG_BENCH_VIRTUOSO to a Virtuoso SPARQL endpoint to time it too (scripts/virtuoso.sh).
 bench: $(STAMP)
 	$(PY) bench/bench_build_and_query.py
+	$(PY) bench/scale/run.py
+
+bench-full: $(STAMP)
+	$(PY) bench/scale/run.py --full
 
 # HTTP benchmark against Oxigraph server and rdflib-endpoint (8-10 minutes; see bench/http/README.md).
 bench-http: $(STAMP)

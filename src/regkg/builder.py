@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,5 +52,7 @@ def build(settings: Settings, *, reasoner: bool = True) -> BuildResult:
             if not report.ok:
                 raise ValidationFailed(report)
             lines, info = dataset(view, loaded, report)
-        build_dir = write_store(settings.store_path, lines, info)
+        started = time.perf_counter()
+        build_dir = write_store(settings.store_path, lines, {**info, "timings": report.timings})
+        report.timings["write"] = round(time.perf_counter() - started, 3)
     return BuildResult(settings.store_path, build_dir, info, report)

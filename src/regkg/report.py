@@ -30,6 +30,7 @@ class Report:
 
     problems: list[Problem] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step, for benchmarks
 
     @property
     def ok(self) -> bool:

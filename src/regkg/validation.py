@@ -9,6 +9,7 @@ only the ontology and the reference data, which stay small whatever the number o
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -39,6 +40,18 @@ def check_shapes_store(store: ox.Store, shapes: rdflib.Graph, origin) -> list[Pr
     for s, p, o, _g in ds.quads((None, None, None, None)):
         union.add((s, p, o))
     return check_shapes(union, shapes, [], Path("."))
+
+
+class _Clock:
+    """Records the seconds since the previous call under a step name in report.timings."""
+
+    def __init__(self, report: Report) -> None:
+        self._report, self._last = report, time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self._report.timings[step] = round(now - self._last, 3)
+        self._last = now
 
 
 def cache_dir(settings: Settings) -> Path:
@@ -108,7 +121,9 @@ def _tbox(prepared: list[Prepared], settings: Settings) -> tuple[list[tuple[str,
 def validate(files: list[DataFile], settings: Settings, *, reasoner: bool = True) -> tuple[Report, list[Prepared]]:
     """Run every check over the given files and return the report and the prepared files."""
     report = Report()
+    clock = _Clock(report)
     prepared = prepare_all(files, settings.root, cache_dir(settings))
+    clock("prepare")
     parse_problems = [p for item in prepared for p in item.problems if p.kind == "parse"]
     report.extend("parse", parse_problems)
     if parse_problems:
@@ -119,12 +134,17 @@ def validate(files: list[DataFile], settings: Settings, *, reasoner: bool = True
         return report, prepared
     report.extend("privacy", [p for item in prepared for p in item.problems if p.kind == "privacy"])
     store = dataset_store(prepared)
+    clock("load")
     origins = Origins(prepared, settings.root)
     report.extend("quotes", check_quotes_store(store, settings.sources_dir, origins))
+    clock("quotes")
     report.extend("shacl", check_shapes_store(store, shapes, lambda focus: origins.of_focus(store, focus)))
+    clock("shacl")
     parts, problems = _tbox(prepared, settings)
     ontology = parts[0][1] if parts and prepared[0].file.kind == "ontology" else rdflib.Graph()
     report.extend("disjointness", problems + check_instance_disjointness(store, ontology, origins))
+    clock("disjointness")
     if reasoner and parts:
         report.extend("owl-consistency", check_consistency(parts))
+        clock("owl-consistency")
     return report, prepared

@@ -1,0 +1,464 @@
+"""Scale benchmark: build, validation, saved queries, applicability and HTTP throughput from
+10k to 10M triples, on the embedded store, on Virtuoso and on rdflib.
+
+For each size, a synthetic corpus (``regkg synth``, about 400 triples per text) plus the two real
+texts is built with ``regkg build`` in a child process (wall time, phase timings, peak memory),
+then rebuilt after changing one document (the incremental path). Every saved query of queries/
+(every parameter set to its ``#+ param`` example: a targeted call, as users make them) and two
+applicability calls are timed on each backend: the embedded pyoxigraph store; Virtuoso (the
+remote SPARQL backend, loaded through the Graph Store Protocol) when ``--virtuoso URL`` is given;
+rdflib's in-memory engine over the same N-Quads where it loads in reasonable time. Last, a
+bounded loopback load: ``regkg serve`` on the store, 8 clients for 10 s over the saved-query
+routes.
+
+Results accumulate in bench/out/scale/results.json (one entry per size and backend, so runs can
+be split); bench/results-scale.md and the PNG plots are regenerated from all entries.
+
+Run: ``make bench`` (quick: 10k and 100k) or ``make bench-full`` (10k to 10M); or
+``.venv/bin/python bench/scale/run.py --sizes 10000 1000000 --virtuoso http://127.0.0.1:18890/sparql``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "bench" / "out" / "scale"
+RESULTS = OUT / "results.json"
+REPORT = ROOT / "bench" / "results-scale.md"
+TRIPLES_PER_TEXT = 400
+QUICK = [10_000, 100_000]
+FULL = [10_000, 100_000, 1_000_000, 10_000_000]
+APPLICABILITY = [("Lutathera", "2023-01-15"), ("Lumykras", "2024-11-01")]
+RDFLIB_MAX = 1_000_000  # above this, rdflib's in-memory store is not tried (load time, memory)
+QUERY_BUDGET = 5.0  # seconds of repeated runs per query and backend
+QUERY_RUNS = 50
+DNF_SECONDS = 30.0  # a first run slower than this: "did not finish in reasonable time"
+
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+# ---------------------------------------------------------------------------- corpus and build
+
+
+def corpus(size: int) -> Path:
+    """A project root with ~size triples: synthetic texts plus the real ones (made once)."""
+    from regkg.synth import synthesize
+
+    root = OUT / f"corpus-{size}"
+    if (root / ".complete").is_file():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    synthesize(root, max(1, size // TRIPLES_PER_TEXT), seed=2026, project_root=ROOT)
+    for sub in ("documents", "sources"):
+        for path in (ROOT / "data" / sub).iterdir():
+            if path.is_file():
+                shutil.copy2(path, root / "data" / sub / path.name)
+    (root / ".complete").write_text("ok\n")
+    return root
+
+
+_BUILD_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from regkg import Settings, build
+settings = Settings(root=Path(sys.argv[1]), store_path=Path(sys.argv[2]))
+started = time.perf_counter()
+result = build(settings, reasoner=True)
+wall = time.perf_counter() - started
+peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print(json.dumps({"seconds": wall, "timings": result.report.timings, "quads": result.info["quads"],
+                  "peak_mib": peak / 1024}))
+"""
+
+
+def timed_build(root: Path, store: Path, *, cold: bool) -> dict[str, Any]:
+    """`build()` in a child process (so its peak memory is its own): wall time and phases."""
+    if cold:
+        shutil.rmtree(root / "var" / "cache", ignore_errors=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", _BUILD_CHILD, str(root), str(store)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"build failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def touch_one_document(root: Path) -> None:
+    """Change one synthetic document's bytes (a comment), as a curator's edit would."""
+    doc = sorted((root / "data" / "documents").glob("synth-*.ttl"))[0]
+    with open(doc, "a", encoding="utf-8") as out:
+        out.write(f"# edited {time.time_ns()}\n")
+
+
+# ---------------------------------------------------------------------------- timing queries
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def timed(fn: Callable[[], Any]) -> dict[str, Any]:
+    """p50/p99 in ms over repeated runs (time-boxed); DNF when the first run is too slow."""
+    started = time.perf_counter()
+    try:
+        rows = fn()
+    except Exception as exc:  # noqa: BLE001 - an engine failing a query is a result
+        return {"error": f"{type(exc).__name__}: {exc}"[:200]}
+    first = time.perf_counter() - started
+    if first > DNF_SECONDS:
+        return {"dnf": True, "first_ms": first * 1000, "rows": rows}
+    samples = [first * 1000]
+    deadline = time.perf_counter() + QUERY_BUDGET
+    while len(samples) < QUERY_RUNS and time.perf_counter() < deadline:
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples = samples[1:] or samples  # the first run warms caches
+    return {"p50": statistics.median(samples), "p99": percentile(samples, 0.99), "n": len(samples), "rows": rows}
+
+
+def saved_query_calls(store: Any) -> dict[str, Callable[[], int]]:
+    """One callable per saved query and applicability case, returning the row count."""
+    from regkg.answers.applicability import applicability
+    from regkg.answers.saved_queries import load_saved_queries, run_saved_query
+
+    calls: dict[str, Callable[[], int]] = {}
+    for name, query in sorted(load_saved_queries(ROOT / "queries").items()):
+        values = {p.name: p.example for p in query.parameters}
+        calls[f"query:{name}"] = lambda q=query, v=values: len(list(run_saved_query(store, q, v)))
+    for medicine, on in APPLICABILITY:
+        calls[f"applicability:{medicine}"] = lambda m=medicine, d=on: len(applicability(store, m, d)["frameworks"])
+    return calls
+
+
+def rdflib_calls(nquads: Path, oxstore: Any) -> tuple[dict[str, Callable[[], int]], float]:
+    """The same saved queries on rdflib's engine (Dataset with a union default graph), with the
+    parameters bound to the same terms (resolved once with the embedded store)."""
+    import gzip
+
+    import rdflib
+
+    from regkg.answers.saved_queries import bind, load_saved_queries
+    from regkg.namespaces import PREFIXES
+
+    started = time.perf_counter()
+    dataset = rdflib.Dataset(default_union=True)
+    with gzip.open(nquads, "rb") as data:
+        dataset.parse(data, format="nquads")
+    load_seconds = time.perf_counter() - started
+    prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
+
+    def to_rdflib(term: Any) -> Any:
+        if hasattr(term, "datatype"):
+            return rdflib.Literal(
+                term.value, lang=term.language, datatype=None if term.language else term.datatype.value
+            )
+        return rdflib.URIRef(term.value)
+
+    calls: dict[str, Callable[[], int]] = {}
+    for name, query in sorted(load_saved_queries(ROOT / "queries").items()):
+        bindings = {rdflib.Variable(p.name): to_rdflib(bind(oxstore, p, p.example)) for p in query.parameters}
+        text = prologue + query.text
+        calls[f"query:{name}"] = lambda t=text, b=bindings: len(list(dataset.query(t, initBindings=b)))
+    return calls, load_seconds
+
+
+def time_calls(calls: dict[str, Callable[[], int]]) -> dict[str, Any]:
+    out = {}
+    for name, fn in calls.items():
+        out[name] = timed(fn)
+        print(f"    {name}: {_cell(out[name])}", flush=True)
+    return out
+
+
+# ---------------------------------------------------------------------------- HTTP load
+
+
+def http_throughput(env: dict[str, str], store: Path, seconds: float = 10.0, clients: int = 8) -> dict[str, Any]:
+    """8 keep-alive clients over the saved-query routes of a real `regkg serve` on loopback."""
+    import httpx
+
+    from regkg.answers.saved_queries import load_saved_queries
+    from tests.server import running_server
+
+    urls = []
+    for name, query in sorted(load_saved_queries(ROOT / "queries").items()):
+        params = {p.name: p.example for p in query.parameters}
+        urls.append((f"/api/queries/{name}", params))
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    with running_server(store, env=env) as base:
+        deadline = time.perf_counter() + seconds
+
+        def client(offset: int) -> None:
+            with httpx.Client(base_url=str(base), timeout=30.0) as http:
+                i = offset
+                while time.perf_counter() < deadline:
+                    path, params = urls[i % len(urls)]
+                    t0 = time.perf_counter()
+                    response = http.get(path, params=params)
+                    elapsed = (time.perf_counter() - t0) * 1000
+                    with lock:
+                        latencies.append(elapsed)
+                        errors[0] += response.status_code >= 400
+                    i += 1
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    return {
+        "requests_per_s": len(latencies) / seconds,
+        "p50": statistics.median(latencies) if latencies else None,
+        "p99": percentile(latencies, 0.99) if latencies else None,
+        "errors": errors[0],
+        "clients": clients,
+        "seconds": seconds,
+    }
+
+
+# ---------------------------------------------------------------------------- one size
+
+
+def run_size(size: int, virtuoso: str | None, backends: set[str]) -> dict[str, Any]:
+    from regkg import Store
+
+    print(f"== {size} triples", flush=True)
+    root = corpus(size)
+    store_path = OUT / f"store-{size}"
+    entry: dict[str, Any] = {"size": size, "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    entry["build_cold"] = timed_build(root, store_path, cold=True)
+    print(f"  build (cold cache): {entry['build_cold']['seconds']:.1f} s", flush=True)
+    touch_one_document(root)
+    entry["build_incremental"] = timed_build(root, store_path, cold=False)
+    print(f"  rebuild after one edit: {entry['build_incremental']['seconds']:.1f} s", flush=True)
+    store = Store(store_path)
+    entry["quads"] = len(store)
+    results: dict[str, Any] = {}
+    if "oxigraph" in backends:
+        print("  embedded store", flush=True)
+        results["oxigraph"] = {"calls": time_calls(saved_query_calls(store))}
+        results["oxigraph"]["http"] = http_throughput({}, store_path)
+    if "rdflib" in backends and size <= RDFLIB_MAX:
+        print("  rdflib", flush=True)
+        calls, load_seconds = rdflib_calls(store_path / "dumps" / "regkg.nq.gz", store)
+        results["rdflib"] = {"load_seconds": load_seconds, "calls": time_calls(calls)}
+    if "virtuoso" in backends and virtuoso:
+        print("  virtuoso", flush=True)
+        results["virtuoso"] = run_virtuoso(virtuoso, store)
+    entry["backends"] = results
+    return entry
+
+
+def run_virtuoso(url: str, store: Any) -> dict[str, Any]:
+    """Load the built dataset into Virtuoso through the backend's publish path, then time."""
+    from regkg.backend import open_store, publish
+    from regkg.settings import Settings
+
+    settings = Settings.from_env(store=f"sparql:{url}")
+    started = time.perf_counter()
+    publish(settings, store.canonical_nquads(), store.info)
+    load_seconds = time.perf_counter() - started
+    remote = open_store(settings)
+    out: dict[str, Any] = {"load_seconds": load_seconds, "calls": time_calls(saved_query_calls(remote))}
+    return out
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = int(
+            next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")).split()[1]
+        )
+    except (OSError, StopIteration, ValueError):
+        mem = 0
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem / 1024 / 1024:.0f} GiB, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+
+
+def _cell(c: dict[str, Any] | None) -> str:
+    if not c:
+        return "–"
+    if c.get("error"):
+        return "error"
+    return "DNF" if c.get("dnf") else _fmt(c.get("p50"))
+
+
+def _ratio(a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
+    if not a or not b or a.get("dnf") or a.get("error") or not b.get("p50") or not a.get("p50"):
+        return _cell(a) if a and (a.get("dnf") or a.get("error")) else "–"
+    return f"{a['p50'] / b['p50']:.1f}x"
+
+
+def write_report(entries: list[dict[str, Any]]) -> None:
+    entries = sorted(entries, key=lambda e: e["size"])
+    lines = [
+        "# Scale benchmark: 10k to 10M triples",
+        "",
+        "Generated by `bench/scale/run.py` (`make bench`, `make bench-full`). Plots: `bench/scale-*.png`.",
+        "",
+        f"- Machine: {machine()}. Client, servers and builds share the machine.",
+        "- Data: `regkg synth` (seed 2026, ~400 triples per text) plus the two real texts, built with"
+        " `regkg build` (SHACL, quotes, privacy, disjointness, HermiT on ontology + reference).",
+        f"- Query latency: each saved query of queries/ (every parameter set to its header example) and two"
+        f" applicability calls, in process, up to {QUERY_RUNS} runs or {QUERY_BUDGET:g} s after one warm-up run;"
+        f" DNF: the first run took more than {DNF_SECONDS:g} s.",
+        "- HTTP: `regkg serve` on loopback, 8 keep-alive clients for 10 s cycling through the saved-query routes.",
+        "",
+        "## Build",
+        "",
+        "| triples (quads) | cold build s | prepare | load | quotes | SHACL | disjointness | HermiT | write | rebuild after one edit s | peak MiB | when |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for e in entries:
+        b, t = e["build_cold"], e["build_cold"]["timings"]
+        lines.append(
+            f"| {e['size']:,} ({e['quads']:,}) | {b['seconds']:.1f} | "
+            + " | ".join(
+                _fmt(t.get(k))
+                for k in ("prepare", "load", "quotes", "shacl", "disjointness", "owl-consistency", "write")
+            )
+            + f" | {e['build_incremental']['seconds']:.1f} | {b['peak_mib']:.0f} | {e['when']} |"
+        )
+    lines += ["", "## Saved queries and applicability (p50 ms; ratio = other backend / embedded)", ""]
+    for e in entries:
+        backends = e["backends"]
+        if "oxigraph" not in backends:
+            continue
+        names = list(backends["oxigraph"]["calls"])
+        lines += [
+            f"### {e['size']:,} triples",
+            "",
+            "| call | rows | embedded p50 | p99 | Virtuoso p50 | Virtuoso / embedded | rdflib p50 | rdflib / embedded |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|",
+        ]
+        ox_calls = backends["oxigraph"]["calls"]
+        vt_calls = backends.get("virtuoso", {}).get("calls", {})
+        rd_calls = backends.get("rdflib", {}).get("calls", {})
+        for name in names:
+            o, v, r = ox_calls[name], vt_calls.get(name), rd_calls.get(name)
+            lines.append(
+                f"| {name} | {o.get('rows', '–')} | {_cell(o)} | {_fmt(o.get('p99'))} | "
+                f"{_cell(v)} | {_ratio(v, o)} | {_cell(r)} | {_ratio(r, o)} |"
+            )
+        extra = []
+        if "virtuoso" in backends:
+            extra.append(f"Virtuoso load (Graph Store Protocol): {backends['virtuoso']['load_seconds']:.1f} s")
+        if "rdflib" in backends:
+            extra.append(f"rdflib load: {backends['rdflib']['load_seconds']:.1f} s")
+        http = backends["oxigraph"].get("http")
+        if http:
+            extra.append(
+                f"HTTP: {http['requests_per_s']:.0f} requests/s, p50 {_fmt(http['p50'])} ms, p99 {_fmt(http['p99'])} ms,"
+                f" {http['errors']} errors"
+            )
+        lines += ["", "; ".join(extra) + ".", ""]
+    REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    plot(entries)
+
+
+def plot(entries: list[dict[str, Any]]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [e["size"] for e in entries]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.plot(sizes, [e["build_cold"]["seconds"] for e in entries], "o-", label="cold build (all checks)")
+    ax.plot(sizes, [e["build_cold"]["timings"].get("shacl", 0) for e in entries], "s--", label="SHACL")
+    ax.plot(sizes, [e["build_incremental"]["seconds"] for e in entries], "^-", label="rebuild after one edit")
+    ax.set(xscale="log", yscale="log", xlabel="triples", ylabel="seconds", title="Build time")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(ROOT / "bench" / "scale-build.png", dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for backend, style in (("oxigraph", "o-"), ("virtuoso", "s-"), ("rdflib", "^-")):
+        xs, ys = [], []
+        for e in entries:
+            calls = e["backends"].get(backend, {}).get("calls", {})
+            values = [c["p50"] for c in calls.values() if c.get("p50")]
+            if values:
+                xs.append(e["size"])
+                ys.append(statistics.median(values))
+        if xs:
+            label = {"oxigraph": "embedded (pyoxigraph)", "virtuoso": "Virtuoso", "rdflib": "rdflib"}[backend]
+            ax.plot(xs, ys, style, label=label)
+    ax.set(
+        xscale="log", yscale="log", xlabel="triples", ylabel="median of per-query p50 (ms)", title="Saved-query latency"
+    )
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(ROOT / "bench" / "scale-queries.png", dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--full", action="store_true", help="10k, 100k, 1M and 10M triples (default: 10k and 100k)")
+    parser.add_argument("--sizes", type=int, nargs="*", help="explicit sizes in triples")
+    parser.add_argument(
+        "--virtuoso", default=os.environ.get("REGKG_BENCH_VIRTUOSO"), help="Virtuoso SPARQL endpoint URL"
+    )
+    parser.add_argument("--backends", default="oxigraph,virtuoso,rdflib", help="comma-separated backends to time")
+    parser.add_argument("--report-only", action="store_true", help="regenerate the report from results.json")
+    args = parser.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    entries = {e["size"]: e for e in (json.loads(RESULTS.read_text()) if RESULTS.is_file() else [])}
+    if not args.report_only:
+        for size in args.sizes or (FULL if args.full else QUICK):
+            entry = run_size(size, args.virtuoso, set(args.backends.split(",")))
+            previous = entries.get(size, {}).get("backends", {})
+            entry["backends"] = {**previous, **entry["backends"]}
+            entries[size] = entry
+            RESULTS.write_text(json.dumps(list(entries.values()), indent=1))
+    write_report(list(entries.values()))
+    print(f"wrote {REPORT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
