@@ -116,7 +116,7 @@ def touch_one_document(root: Path) -> None:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def timed(fn: Callable[[], Any]) -> dict[str, Any]:
@@ -124,7 +124,7 @@ def timed(fn: Callable[[], Any]) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         rows = fn()
-    except Exception as exc:  # noqa: BLE001 - an engine failing a query is a result
+    except Exception as exc:
         return {"error": f"{type(exc).__name__}: {exc}"[:200]}
     first = time.perf_counter() - started
     if first > DNF_SECONDS:
@@ -199,9 +199,9 @@ def time_calls(calls: dict[str, Callable[[], int]]) -> dict[str, Any]:
 def http_throughput(env: dict[str, str], store: Path, seconds: float = 10.0, clients: int = 8) -> dict[str, Any]:
     """8 keep-alive clients over the saved-query routes of a real `regkg serve` on loopback."""
     import httpx
+    from tests.server import running_server
 
     from regkg.answers.saved_queries import load_saved_queries
-    from tests.server import running_server
 
     urls = []
     for name, query in sorted(load_saved_queries(ROOT / "queries").items()):
@@ -346,7 +346,8 @@ def write_report(entries: list[dict[str, Any]]) -> None:
         "",
         "## Build",
         "",
-        "| triples (quads) | cold build s | prepare | load | quotes | SHACL | disjointness | HermiT | write | rebuild after one edit s | peak MiB | when |",
+        "| triples (quads) | cold build s | prepare | load | quotes | SHACL | disjointness | HermiT | write"
+        " | rebuild after one edit s | peak MiB | when |",
         "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for e in entries:
@@ -368,7 +369,8 @@ def write_report(entries: list[dict[str, Any]]) -> None:
         lines += [
             f"### {e['size']:,} triples",
             "",
-            "| call | rows | embedded p50 | p99 | Virtuoso p50 | Virtuoso / embedded | rdflib p50 | rdflib / embedded |",
+            "| call | rows | embedded p50 | p99 | Virtuoso p50 | Virtuoso / embedded | rdflib p50"
+            " | rdflib / embedded |",
             "|---|--:|--:|--:|--:|--:|--:|--:|",
         ]
         ox_calls = backends["oxigraph"]["calls"]
@@ -388,7 +390,8 @@ def write_report(entries: list[dict[str, Any]]) -> None:
         http = backends["oxigraph"].get("http")
         if http:
             extra.append(
-                f"HTTP: {http['requests_per_s']:.0f} requests/s, p50 {_fmt(http['p50'])} ms, p99 {_fmt(http['p99'])} ms,"
+                f"HTTP: {http['requests_per_s']:.0f} requests/s, p50 {_fmt(http['p50'])} ms,"
+                f" p99 {_fmt(http['p99'])} ms,"
                 f" {http['errors']} errors"
             )
         lines += ["", "; ".join(extra) + ".", ""]
