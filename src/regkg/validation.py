@@ -21,25 +21,7 @@ from .loading import Prepared, prepare_all
 from .quotes import check_quotes_store
 from .report import Problem, Report
 from .settings import Settings
-
-
-def check_shapes_store(store: ox.Store, shapes: rdflib.Graph, origin) -> list[Problem]:  # TEMP shim
-    from .datafiles import LoadedFile
-    from .shacl import check_shapes
-
-    g = rdflib.Graph()
-    g.parse(data=store.dump(format=ox.RdfFormat.N_QUADS).decode(), format="nquads")
-    union = rdflib.Graph()
-    for t in g.triples((None, None, None)):
-        union.add(t)
-    import rdflib as r
-
-    ds = r.Dataset()
-    ds.parse(data=store.dump(format=ox.RdfFormat.N_QUADS).decode(), format="nquads")
-    union = r.Graph()
-    for s, p, o, _g in ds.quads((None, None, None, None)):
-        union.add((s, p, o))
-    return check_shapes(union, shapes, [], Path("."))
+from .shacl import check_shapes_store
 
 
 class _Clock:
@@ -86,15 +68,6 @@ class Origins:
                         )
         return self._subjects.get(subject, files[0].file.display(self._root))
 
-    def of_focus(self, store: ox.Store, focus: str) -> str:
-        """The file of a node, looking up the graph where it is a subject (then an object)."""
-        node = ox.NamedNode(focus)
-        for quad in store.quads_for_pattern(node, None, None):
-            return self(quad.graph_name.value, focus)
-        for quad in store.quads_for_pattern(None, None, node):
-            return self(quad.graph_name.value, focus)
-        return "(dataset)"
-
 
 def dataset_store(prepared: list[Prepared]) -> ox.Store:
     """All prepared files in one in-memory store (one named graph per file group)."""
@@ -138,7 +111,7 @@ def validate(files: list[DataFile], settings: Settings, *, reasoner: bool = True
     origins = Origins(prepared, settings.root)
     report.extend("quotes", check_quotes_store(store, settings.sources_dir, origins))
     clock("quotes")
-    report.extend("shacl", check_shapes_store(store, shapes, lambda focus: origins.of_focus(store, focus)))
+    report.extend("shacl", check_shapes_store(store, shapes, origins))
     clock("shacl")
     parts, problems = _tbox(prepared, settings)
     ontology = parts[0][1] if parts and prepared[0].file.kind == "ontology" else rdflib.Graph()
