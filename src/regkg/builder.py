@@ -10,7 +10,8 @@ from typing import Any
 from .loading import Prepared
 from .report import Report
 from .settings import Settings
-from .store import store_lock, write_store
+from .backend import publish
+from .store import store_lock
 from .validation import validate
 
 
@@ -25,7 +26,7 @@ class ValidationFailed(Exception):
 @dataclass
 class BuildResult:
     store_path: Path
-    build_dir: Path
+    build_dir: Path | None  # None on a remote store
     info: dict[str, Any]
     report: Report
 
@@ -53,6 +54,6 @@ def build(settings: Settings, *, reasoner: bool = True) -> BuildResult:
                 raise ValidationFailed(report)
             lines, info = dataset(view, loaded, report)
         started = time.perf_counter()
-        build_dir = write_store(settings.store_path, lines, {**info, "timings": report.timings})
+        build_dir = publish(settings, lines, {**info, "timings": report.timings})
         report.timings["write"] = round(time.perf_counter() - started, 3)
     return BuildResult(settings.store_path, build_dir, info, report)

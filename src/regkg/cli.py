@@ -11,8 +11,10 @@ import json
 import sys
 from pathlib import Path
 
+from .backend import open_store, store_exists
+from .remote_store import RemoteStoreError
 from .settings import Settings
-from .store import EXPORT_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, QueryError, Store, StoreMissing
+from .store import EXPORT_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, QueryError, StoreMissing
 
 # build/validate pull in pyshacl and owlready2, which are slow to import: they are imported by
 # the commands that need them, so that `regkg query` and `regkg export` start fast.
@@ -35,7 +37,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         _err("build refused: the data has problems; the store was not changed")
         return EXIT_INVALID
     info = result.info
-    print(f"built {settings.store_path} ({info['quads']} quads, digest {info['digest'][:16]})")
+    print(f"built {settings.store.location} ({info['quads']} quads, digest {info['digest'][:16]})")
     for graph, count in sorted(info["graphs"].items()):
         print(f"  {count:6d}  {graph}")
     print(result.report.text())
@@ -69,7 +71,7 @@ def _read_query(arg: str) -> str:
 def cmd_query(args: argparse.Namespace) -> int:
     settings = Settings.from_env(args.store)
     try:
-        store = Store(settings.store_path)
+        store = open_store(settings)
         text = sys.stdin.read() if args.query == "-" else _read_query(args.query)
         results = store.query(text)
         fmt = args.format or ("turtle" if results.__class__.__name__ == "QueryTriples" else "json")
@@ -83,7 +85,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     settings = Settings.from_env(args.store)
     try:
-        store = Store(settings.store_path)
+        store = open_store(settings)
     except StoreMissing as exc:
         _err(str(exc))
         return EXIT_BAD_INPUT
@@ -112,7 +114,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
         values[key] = value
     try:
-        store = Store(settings.store_path)
+        store = open_store(settings)
         results = run_saved_query(store, queries[args.name], values)
         sys.stdout.buffer.write(store.serialize(results, args.format))
     except (ParameterError, StoreMissing, QueryError) as exc:
@@ -127,7 +129,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(args.store)
     try:
-        store = Store(settings.store_path)
+        store = open_store(settings)
         resolved = resolve_medicine(store, args.medicine) if args.medicine else None
         found = facts(store, q=args.q, medicine=resolved.iri if resolved else None, limit=args.limit)
     except (StoreMissing, AnswerError) as exc:
@@ -148,7 +150,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(args.store)
     try:
-        hits = search(Store(settings.store_path), args.query, limit=args.limit, types=args.type)
+        hits = search(open_store(settings), args.query, limit=args.limit, types=args.type)
     except (StoreMissing, AnswerError) as exc:
         _err(str(exc))
         return EXIT_BAD_INPUT
@@ -167,7 +169,7 @@ def cmd_applicability(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(args.store)
     try:
-        store = Store(settings.store_path)
+        store = open_store(settings)
         facts = facts_from_pairs(args.fact, treatment_start=args.treatment_start, indication=args.indication)
         result = applicability(store, args.medicine, args.date, facts)
     except (StoreMissing, ApplicabilityError) as exc:
@@ -224,7 +226,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(args.store)
     try:
-        store = Store(settings.store_path)
+        store = open_store(settings)
     except StoreMissing as exc:
         _err(str(exc))
         return EXIT_BAD_INPUT
@@ -238,16 +240,16 @@ def cmd_dump(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from .store import restore_store
+    from .backend import restore
 
     settings = Settings.from_env(args.store)
     data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     try:
-        _, info = restore_store(settings.store_path, data, origin=args.file)
+        info = restore(settings, data, origin=args.file)
     except (ValueError, FileExistsError) as exc:
         _err(f"restore refused, the store was not changed: {exc}")
         return EXIT_BAD_INPUT
-    print(f"restored {settings.store_path} ({info['quads']} quads, digest {info['digest'][:16]})")
+    print(f"restored {settings.store.location} ({info['quads']} quads, digest {info['digest'][:16]})")
     return EXIT_OK
 
 
@@ -268,17 +270,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         args.store, host=args.host, port=args.port, base_url=args.base_url, query_timeout=args.timeout,
         max_rows=args.max_rows, workers=args.workers,
     )  # fmt: skip
-    if not (settings.store_path / "oxigraph").is_dir():
+    if not store_exists(settings):
         from .builder import ValidationFailed, build
 
-        print(f"no store at {settings.store_path}: building it first", file=sys.stderr)
+        print(f"no store at {settings.store.location}: building it first", file=sys.stderr)
         try:
             build(settings)
         except ValidationFailed as exc:
             print(exc.report.text(), file=sys.stderr)
             _err("cannot serve: the data has problems")
             return EXIT_INVALID
-    print(f"regkg: serving {settings.store_path} on {settings.public_base} (SPARQL at /sparql)", file=sys.stderr)
+    print(f"regkg: serving {settings.store.location} on {settings.public_base} (SPARQL at /sparql)", file=sys.stderr)
     uvicorn.run(
         create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level,
         access_log=False, server_header=False,  # the JSON access log (regkg.access) replaces uvicorn's
@@ -291,7 +293,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="validate everything, then (re)build the store atomically")
-    b.add_argument("--store", help="store path (default $REGKG_STORE or var/store)")
+    b.add_argument("--store", help="store: path, oxigraph:PATH or sparql:URL (default $REGKG_STORE or var/store)")
     b.add_argument("--no-reasoner", action="store_true", help="skip the OWL consistency check (HermiT)")
     b.set_defaults(func=cmd_build)
 
@@ -412,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, RemoteStoreError) as exc:  # no store; a remote store unreachable or failing
         _err(str(exc))
         return EXIT_BAD_INPUT
 

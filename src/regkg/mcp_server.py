@@ -47,6 +47,7 @@ from .answers.saved_queries import ParameterError, SavedQuery, load_saved_querie
 from .answers.saved_queries import run_saved_query as execute_saved_query
 from .answers.search import AnswerError, hits_document
 from .answers.search import search as find_resources
+from .backend import StoreBackend, open_store, store_version, worker_target
 from .describe import describe as describe_resource
 from .describe import document_structure, exists
 from .describe import labels as fetch_labels
@@ -293,8 +294,8 @@ class Backend:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store_dir = settings.store_path.resolve()  # one snapshot for the life of the process
-        self.store = Store(self.store_dir)
+        # one snapshot for the life of the process
+        self.store: StoreBackend = open_store(settings, store_version(settings))
         self.saved: dict[str, SavedQuery] = (
             load_saved_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
         )
@@ -312,7 +313,7 @@ class Backend:
         async with self._lock:
             if self._executor is None:
                 size = max(1, min(self.settings.workers, MCP_WORKERS))
-                executor = QueryExecutor(str(self.store_dir / "oxigraph"), size, self.settings.query_timeout)
+                executor = QueryExecutor(worker_target(self.store), size, self.settings.query_timeout)
                 await executor.start()
                 self._executor = executor
             return self._executor

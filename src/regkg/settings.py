@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .backend import StoreSpec, parse_store_spec
+
 _MARKER = Path("ontology") / "regkg.ttl"
 
 
@@ -73,6 +75,20 @@ class Settings:
     ingest_path: Path | None = None  # ingested documents, history, audit log; default: "ingested" beside the store
     ingest_reasoner: bool = True  # run the OWL consistency check (HermiT) on every ingest
     sources_path: Path | None = None  # where source texts are read; default data/sources
+    # The store backend (REGKG_STORE): None is the embedded store at store_path. With a remote
+    # SPARQL endpoint, store_path only locates the write lock and the default ingest directory.
+    store_spec: StoreSpec | None = None
+    sparql_update_url: str = ""  # SPARQL 1.1 Update endpoint used to load the remote store
+    gsp_url: str = ""  # SPARQL 1.1 Graph Store Protocol endpoint used to load it (preferred)
+    sparql_user: str = ""  # credentials for loading (HTTP digest or basic authentication)
+    sparql_password: str = field(default="", repr=False)
+    sparql_auth: str = "digest"  # digest | basic
+    sparql_dialect: str = "auto"  # auto | virtuoso | generic
+
+    @property
+    def store(self) -> StoreSpec:
+        """Which backend holds the store, and where."""
+        return self.store_spec or StoreSpec("oxigraph", path=self.store_path)
 
     @property
     def public_base(self) -> str:
@@ -116,14 +132,26 @@ class Settings:
     def from_env(cls, store: str | None = None, **overrides: object) -> Settings:
         """Settings from the REGKG_* environment variables (see README), then overrides."""
         root = find_project_root()
-        raw = store or os.environ.get("REGKG_STORE") or str(root / "var" / "store")
-        if raw.startswith("oxigraph:"):
-            raw = raw.removeprefix("oxigraph:")
+        spec = parse_store_spec(store or os.environ.get("REGKG_STORE") or str(root / "var" / "store"))
+        store_path = spec.path if spec.path is not None else root / "var" / "store"
+        dialect = os.environ.get("REGKG_SPARQL_DIALECT", "auto").strip().lower() or "auto"
+        if dialect not in ("auto", "virtuoso", "generic"):
+            raise ValueError(f"REGKG_SPARQL_DIALECT must be auto, virtuoso or generic, got {dialect!r}")
+        auth = os.environ.get("REGKG_SPARQL_AUTH", "digest").strip().lower() or "digest"
+        if auth not in ("digest", "basic"):
+            raise ValueError(f"REGKG_SPARQL_AUTH must be digest or basic, got {auth!r}")
         allow = os.environ.get("REGKG_SERVICE_ALLOWLIST", "")
         ingest_dir = os.environ.get("REGKG_INGEST_DIR", "").strip()
         values: dict[str, object] = {
             "root": root,
-            "store_path": Path(raw).expanduser().absolute(),
+            "store_path": store_path,
+            "store_spec": spec if spec.remote else None,  # embedded: follows store_path
+            "sparql_update_url": os.environ.get("REGKG_SPARQL_UPDATE_URL", "").strip(),
+            "gsp_url": os.environ.get("REGKG_GSP_URL", "").strip(),
+            "sparql_user": os.environ.get("REGKG_SPARQL_USER", "").strip(),
+            "sparql_password": os.environ.get("REGKG_SPARQL_PASSWORD", ""),
+            "sparql_auth": auth,
+            "sparql_dialect": dialect,
             "host": os.environ.get("REGKG_HOST", "127.0.0.1"),
             "port": _env_int("REGKG_PORT", 8000),
             "base_url": os.environ.get("REGKG_BASE_URL", ""),
