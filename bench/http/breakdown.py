@@ -2,19 +2,22 @@
 
 Variants (all on the benchmark data, bench/out/stores/), named by what they change:
 - oxigraph: `oxigraph serve-read-only` (the engine alone: the floor);
-- regkg: `regkg serve` as shipped (uvicorn with h11 and the asyncio loop, FastAPI, CORS and body-limit
-  middleware, query workers behind pipes);
-- +uvloop: httptools and uvloop importable (uvicorn then uses them). With the shipped executor this
-  fails on larger results: uvloop's add_reader leaves the worker pipe non-blocking, so the executor's
-  `conn.recv()` raises BlockingIOError on a partly arrived message, read as "the query worker died";
-- +fdfix: the worker pipe set back to blocking after each wait;
-- +no-limit-mw: regkg's app without its `@app.middleware("http")` body-limit middleware (Starlette's
-  BaseHTTPMiddleware, which runs the rest of the app in a task with memory streams);
-- +no-mw: without that one nor CORSMiddleware (no middleware of regkg's own);
-- +in-process: queries evaluated in the server process (no worker, no pipe, no pickling);
-- bare-fastapi: a FastAPI route answering a constant body (the floor of the Python stack).
-Only `regkg` and `regkg+uvloop` run regkg's own command; the others are patched at run time (`serve`
-below). Nothing in src/ changes.
+- regkg: `regkg serve` as shipped (uvicorn with httptools and uvloop, the pure ASGI /sparql route inside
+  the CORS and security middleware, query workers behind sockets, results serialised by the engine);
+- regkg-h11-asyncio: the same, on uvicorn's pure-Python HTTP parser (h11) and the stdlib event loop;
+- regkg-fastapi-route: /sparql answered by its FastAPI route (routing, dependencies, Request) instead
+  of the pure ASGI route in front of FastAPI;
+- regkg-python-results: SELECT results serialised in Python (regkg.results' own serialisers, a
+  Python object per term) instead of by the engine;
+- regkg-in-process: queries evaluated in the server process (no worker, no socket: no hard time
+  limit either, so not an option; the cost of the process hop);
+- raw-asgi: a bare ASGI application under the same uvicorn, answering a constant body (the floor of
+  any Python HTTP service here);
+- raw-asgi-worker: that bare application evaluating the query through regkg's query workers (the
+  floor of a Python service with a hard time limit by killing a process);
+- bare-fastapi: a FastAPI route answering a constant body.
+Only `regkg` runs regkg's own command; the others are patched at run time (`serve` below). Nothing in
+src/ changes.
 
 All variants run at once (idle but for the one measured); each query is sent in interleaved slices
 (ROUNDS x SLICE requests per variant) so that background load on a shared machine falls on all alike.
@@ -31,74 +34,110 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request  # module level: FastAPI resolves the handler's annotations here
 from fastapi.responses import Response
 from queries import QUERIES
 from run import OUT, PROJECT_PY, VENVS, Client, Server, ensure_data, free_port, running
 
-EXTRAS = OUT / "extras"  # httptools and uvloop, installed with pip --target (not into the project venv)
 ROUNDS, SLICE = 3, 100
 VARIANTS = [
     "oxigraph",
     "regkg",
-    "regkg+uvloop",
-    "regkg+uvloop+fdfix",
-    "regkg+no-limit-mw",
-    "regkg+no-mw",
-    "regkg+in-process",
-    "regkg+in-process+uvloop",
-    "regkg+uvloop+fdfix+no-mw",
-    "regkg+in-process+uvloop+no-mw",
+    "regkg-h11-asyncio",
+    "regkg-fastapi-route",
+    "regkg-python-results",
+    "regkg-in-process",
+    "raw-asgi",
+    "raw-asgi-worker",
     "bare-fastapi",
-    "bare-fastapi+uvloop",
 ]
-PROBES = ["ASK { }", "lookup-product", "lookup-entity", "provenance-document"]
+PROBES = ["ASK { }", "lookup-product", "lookup-entity", "join-board", "provenance-document"]
+STORE = OUT / "stores" / "regkg"
+CONSTANT = b'{"head":{},"boolean":true}'
+
+
+def _raw_app(worker: bool) -> Any:
+    """A bare ASGI application: a constant answer, or the query's through regkg's query workers."""
+    from regkg.service.executor import QueryExecutor
+    from regkg.service.worker import Job
+
+    state: dict[str, QueryExecutor] = {}
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    if worker:
+                        state["executor"] = QueryExecutor(str(STORE / "oxigraph"), 2, 10.0, 30.0)
+                        await state["executor"].start()
+                    await send({"type": "lifespan.startup.complete"})
+                else:
+                    if worker:
+                        await state["executor"].close()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        out = CONSTANT
+        if worker:
+            outcome = await state["executor"].run(Job(query=body.decode(), fmt="json", max_rows=10_000))
+            out = outcome.body
+        headers = [(b"content-type", b"application/sparql-results+json"), (b"content-length", str(len(out)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": out})
+
+    return app
 
 
 def serve(port: int, variant: str) -> None:
-    """Run one patched variant of regkg's app (called in a subprocess)."""
+    """Run one patched variant (called in a subprocess)."""
     import uvicorn
 
-    if variant.startswith("bare-fastapi"):
+    run: dict[str, Any] = {"host": "127.0.0.1", "port": port, "log_level": "warning", "access_log": False}
+    if variant.startswith("raw-asgi"):
+        uvicorn.run(_raw_app(worker=variant.endswith("worker")), **run)
+        return
+    if variant == "bare-fastapi":
         app = FastAPI()
-        body = b'{"head":{},"boolean":true}'
 
         @app.post("/sparql")
         async def sparql(request: Request) -> Response:
             await request.body()
-            return Response(body, media_type="application/sparql-results+json")
+            return Response(CONSTANT, media_type="application/sparql-results+json")
 
-        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.run(app, **run)
         return
 
     import pyoxigraph as ox
 
     import regkg.service.app as app_module
+    from regkg.service import sparql as sparql_module
+    from regkg.service.executor import QueryExecutor
     from regkg.service.worker import Job, Outcome, execute
     from regkg.settings import Settings
 
-    features = set(variant.split("+")[1:])
-    if "fdfix" in features:
-        import os
+    if variant == "regkg-python-results":
+        # the workers are forked from a fork server that preloads these modules: the last one patches the first
+        preload = QueryExecutor.__init__
 
-        from regkg.service import executor
+        def init(self: QueryExecutor, *args: Any, **kwargs: Any) -> None:
+            preload(self, *args, **kwargs)
+            self._ctx.set_forkserver_preload(["regkg.service.worker", "python_results"])
 
-        wait = executor._Worker._readable
-
-        async def readable(self: executor._Worker) -> None:
-            try:
-                await wait(self)
-            finally:
-                os.set_blocking(self.conn.fileno(), True)
-
-        executor._Worker._readable = readable  # type: ignore[method-assign]
-    if "in-process" in features:
+        QueryExecutor.__init__ = init  # type: ignore[method-assign]
+    if variant == "regkg-in-process":
 
         class InProcess:
             """QueryExecutor's interface, evaluating in the event loop's thread."""
 
-            def __init__(self, store_path: str, workers: int = 1, timeout: float = 10.0) -> None:
+            def __init__(self, store_path: str, *args: Any) -> None:
                 self.store = ox.Store.read_only(store_path)
                 self.size = 1
 
@@ -115,32 +154,31 @@ def serve(port: int, variant: str) -> None:
                 return None
 
         app_module.QueryExecutor = InProcess  # type: ignore[assignment,misc]
-    settings = Settings.from_env(str(OUT / "stores" / "regkg"), port=port)
-    app = app_module.create_app(settings)
-    if "no-mw" in features:
-        app.user_middleware = []
-    if "no-limit-mw" in features:
-        app.user_middleware = [m for m in app.user_middleware if getattr(m.cls, "__name__", "") != "BaseHTTPMiddleware"]
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    app = app_module.create_app(Settings.from_env(str(STORE), port=port))
+    if variant == "regkg-fastapi-route":
+        app.user_middleware = [m for m in app.user_middleware if m.cls is not sparql_module.SparqlRoute]
+    if variant == "regkg-h11-asyncio":
+        run.update(loop="asyncio", http="h11")
+    uvicorn.run(app, **run)
 
 
 def variants() -> list[Server]:
     ox_store = next(p for p in (OUT / "stores").glob("oxigraph-*") if p.is_dir())
-    fast = {"PYTHONPATH": str(EXTRAS)}
     me = str(Path(__file__).resolve())
     out = []
     for name in VARIANTS:
         path = "/query" if name == "oxigraph" else "/sparql"
-        env = fast if "uvloop" in name.split("+") else {}
         port = free_port()
         if name == "oxigraph":
             argv = [str(VENVS / "oxigraph" / "bin" / "oxigraph"), "serve-read-only", "--location", str(ox_store),
                     "--bind", f"127.0.0.1:{port}", "--union-default-graph"]  # fmt: skip
-        elif name in ("regkg", "regkg+uvloop"):
-            argv = [str(PROJECT_PY.parent / "regkg"), "serve", "--store", str(OUT / "stores" / "regkg"),
-                    "--port", str(port), "--log-level", "warning"]  # fmt: skip
+        elif name == "regkg":
+            argv = [str(PROJECT_PY.parent / "regkg"), "serve", "--store", str(STORE), "--port", str(port),
+                    "--log-level", "warning"]  # fmt: skip
         else:
             argv = [str(PROJECT_PY), me, "serve", str(port), name]
+        # the fork server imports its preloaded modules from the default path (Python 3.11): this directory too
+        env = {"PYTHONPATH": str(Path(__file__).parent)} if name == "regkg-python-results" else {}
         out.append(Server(name, argv, port, path, env))
     return out
 
@@ -169,18 +207,15 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rounds", type=int, default=ROUNDS)
     p.add_argument("--slice", type=int, default=SLICE)
+    p.add_argument("--probes", default=",".join(PROBES), help="comma-separated query names (or SPARQL text)")
     opts = p.parse_args(args)
     ensure_data()
-    if not EXTRAS.is_dir():
-        import subprocess
-
-        subprocess.run([str(PROJECT_PY), "-m", "pip", "install", "--quiet", "--target", str(EXTRAS), "httptools",
-                        "uvloop"], check=True)  # fmt: skip
     texts = {q.name: q.text for q in QUERIES}
+    probes = opts.probes.split(",")
     servers = variants()
     rows: dict[str, dict[str, tuple[float, float, int]]] = {s.name: {} for s in servers}
     with running(servers, timeout=120):
-        for probe in PROBES:
+        for probe in probes:
             text = texts.get(probe, probe)
             p50s: dict[str, list[float]] = {s.name: [] for s in servers}
             cpus: dict[str, list[float]] = {s.name: [] for s in servers}
@@ -197,11 +232,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{probe}: done", file=sys.stderr)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"Per request, milliseconds: wall p50 / server CPU (median of {opts.rounds} interleaved slices of "
-          f"{opts.slice} sequential requests; load average after: {load}).\n")  # fmt: skip
-    print("| variant | " + " | ".join(PROBES) + " |")
-    print("|---|" + "--:|" * len(PROBES))
+          f"{opts.slice} sequential requests; load average after: {load}). Constant-answer variants (raw-asgi, "
+          "bare-fastapi) answer the same few bytes whatever the query.\n")  # fmt: skip
+    print("| variant | " + " | ".join(probes) + " |")
+    print("|---|" + "--:|" * len(probes))
     for name, per in rows.items():
-        cells = [f"{w:.2f} / {c:.2f}" + (f" ({e} errors)" if e else "") for w, c, e in (per[p] for p in PROBES)]
+        cells = [f"{w:.2f} / {c:.2f}" + (f" ({e} errors)" if e else "") for w, c, e in (per[p] for p in probes)]
         print(f"| {name} | " + " | ".join(cells) + " |")
     return 0
 

@@ -638,7 +638,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     settings = [
         "regkg: `regkg serve --log-level warning`, default settings otherwise "
-        f"(REGKG_WORKERS={os.environ.get('REGKG_WORKERS', 'default: max(2, cores)')}, timeout 10 s, max rows 10000).",
+        f"(REGKG_WORKERS={os.environ.get('REGKG_WORKERS', 'default: 2 per core')}, timeout 10 s, max rows 10000).",
         "Oxigraph: `oxigraph serve-read-only --union-default-graph`. rdflib-endpoint: its `SparqlEndpoint` over "
         "`Dataset(default_union=True)` (as its CLI does) under uvicorn with `log_level=warning` "
         "(`bench/http/serve_rdflib.py`).",

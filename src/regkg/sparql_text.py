@@ -7,17 +7,44 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+_COMMENT = r"\#[^\n\r]*"
+_STRING = (
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+)
+_IRI = r'<[^<>"{}|^`\\\x00-\x20]*>'
+_VAR = r"[?$][A-Za-z0-9_\u00B7-\uFFFF]+"
+_PNAME = r"[A-Za-z][\w.-]*:[\w.%-]*|:[\w.%-]*"
+_WORD = r"[A-Za-z_][A-Za-z0-9_-]*"
+
 _TOKEN = re.compile(
-    r'''(?P<comment>\#[^\n\r]*)
-      | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""
-                  |\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
-                  |"(?:[^"\\\n\r]|\\.)*"
-                  |'(?:[^'\\\n\r]|\\.)*')
-      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-      | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-      | (?P<pname>[A-Za-z][\w.-]*:[\w.%-]*|:[\w.%-]*)
-      | (?P<word>[A-Za-z_][A-Za-z0-9_-]*)
-      | (?P<other>\S)''',
+    rf"""(?P<comment>{_COMMENT})
+      | (?P<string>{_STRING})
+      | (?P<iri>{_IRI})
+      | (?P<var>{_VAR})
+      | (?P<pname>{_PNAME})
+      | (?P<word>{_WORD})
+      | (?P<other>\S)""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _keyword(word: str) -> str:
+    """Where the token is the word ``word`` (ASCII case-insensitive): not a prefixed name, and
+    the word ends there."""
+    letters = "".join(f"[{c}{c.lower()}]" for c in word)
+    return rf"(?![A-Za-z][\w.-]*:){letters}(?![A-Za-z0-9_-])"
+
+
+# The prologue (BASE and PREFIX declarations, comments) matched in one go, token for token as
+# _TOKEN lexes it: each token is an atomic group (the alternative _TOKEN would take, never another
+# on backtracking); between tokens, whitespace and comments.
+_SKIP = rf"(?>(?:\s+|{_COMMENT})*)"
+_ANY = rf"(?>{_STRING}|{_IRI}|{_VAR}|{_PNAME}|{_WORD}|\S)"
+_PROLOGUE = re.compile(
+    rf"(?:{_SKIP}(?:{_keyword('BASE')}{_SKIP}{_ANY}|{_keyword('PREFIX')}{_SKIP}{_ANY}{_SKIP}{_ANY}))*{_SKIP}",
     re.VERBOSE | re.DOTALL,
 )
 
@@ -44,6 +71,16 @@ def tokens(text: str) -> list[Token]:
 def form(text: str) -> str | None:
     """The first keyword after the prologue: SELECT, ASK, CONSTRUCT, DESCRIBE, or an update
     keyword (INSERT, DELETE, LOAD, CLEAR, DROP…); None when there is none."""
+    prologue = _PROLOGUE.match(text)
+    following = _TOKEN.match(text, prologue.end() if prologue else 0)
+    if following is None or following.lastgroup != "word":
+        return None
+    word = following.group().upper()
+    return word if word in QUERY_FORMS or word in UPDATE_FORMS else None
+
+
+def form_by_tokens(text: str) -> str | None:
+    """:func:`form`, token by token (slower; the reference it is tested against)."""
     toks = tokens(text)
     i = 0
     while i < len(toks):
@@ -75,6 +112,8 @@ def prefixes(toks: list[Token]) -> dict[str, str]:
 def service_targets(text: str) -> list[str | None]:
     """IRIs of the endpoints named by SERVICE clauses; None for a variable or unresolvable name
     (which cannot be checked against an allowlist)."""
+    if "service" not in text.lower():  # no SERVICE keyword at all (the usual case): no lexing
+        return []
     toks = tokens(text)
     known = prefixes(toks)
     targets: list[str | None] = []

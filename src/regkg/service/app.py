@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,9 +16,10 @@ from starlette.concurrency import run_in_threadpool
 from .. import __version__
 from ..answers.facts import fact_base
 from ..answers.search import search_index
+from ..backend import StoreBackend, open_store, store_version, worker_target
 from ..ingest import recover_if_idle
 from ..settings import Settings
-from ..store import Store, StoreMissing
+from ..store import StoreMissing
 from . import answers_api, applicability_api, dataset, documents_api, linked_data, query_page, security, sparql
 from .api import add_saved_query_routes
 from .errors import problem
@@ -33,40 +33,53 @@ STORE_LINK_POLL_SECONDS = 2.0
 log = logging.getLogger("regkg.service")
 
 
-def _open_store(store_dir: Path) -> Store:
+def _open_store(settings: Settings, version: str) -> StoreBackend:
     """A store handle with its in-memory indexes built (now, not on the first request)."""
-    store = Store(store_dir)
+    store = open_store(settings, version)
     search_index(store)
     fact_base(store)
     return store
 
 
 async def reload_store(app: FastAPI) -> bool:
-    """Serve the store the link points to now, if it changed (an ingest, ``regkg build`` or
-    ``regkg restore``): a new in-process handle, indexes built before the switch, and query
-    workers respawned on it. Requests under way finish on the previous build (an ingest keeps its
-    directory until the next swap; after a rebuild, the open handles keep reading its removed
-    files). Returns whether it switched."""
+    """Serve the store there is now, if it changed (an ingest, ``regkg build`` or ``regkg
+    restore``): a new in-process handle, indexes built before the switch, and query workers
+    respawned on it. Embedded store: the link points to another build directory; requests under
+    way finish on the previous build (an ingest keeps its directory until the next swap; after
+    a rebuild, the open handles keep reading its removed files). Remote store: the build digest
+    recorded on the endpoint changed. Returns whether it switched."""
     settings: Settings = app.state.settings
     async with app.state.reload_lock:
-        target = settings.store_path.resolve()
-        if target == app.state.store.path:
+        version = await run_in_threadpool(store_version, settings)
+        if version == app.state.store_version:
             return False
-        store = await run_in_threadpool(_open_store, target)
-        await app.state.executor.reload(str(target / "oxigraph"))
-        app.state.store = store
-        log.info("regkg: now serving %s (digest %s)", target, str(store.info.get("digest"))[:16])
+        store = await run_in_threadpool(_open_store, settings, version)
+        await app.state.executor.reload(worker_target(store))
+        app.state.store, app.state.store_version = store, version
+        log.info("regkg: now serving %s (digest %s)", store.path, str(store.info.get("digest"))[:16])
         return True
 
 
 async def _follow_store_link(app: FastAPI) -> None:
-    """Reload when another process swaps the store link (e.g. ``regkg build`` while serving)."""
+    """Reload when another process swaps the store link or republishes the remote store
+    (e.g. ``regkg build`` while serving)."""
     while True:
         await asyncio.sleep(STORE_LINK_POLL_SECONDS)
         try:
             await reload_store(app)
-        except (OSError, StoreMissing) as exc:  # a half-removed store: keep serving the current one
+        except (OSError, StoreMissing) as exc:  # a half-removed store, an unreachable endpoint: keep serving
             log.warning("regkg: cannot reload the store: %s", exc)
+
+
+def _refuse_remote_ingest(app: FastAPI) -> None:
+    """Ingest over HTTP writes the embedded store's files: refused on a remote store."""
+
+    @app.middleware("http")
+    async def remote_store_is_read_only(request: Request, call_next):  # type: ignore[no-untyped-def]
+        if request.method in ("PUT", "DELETE") and request.url.path.startswith("/api/documents/"):
+            return problem(501, "documents cannot be ingested over HTTP on a remote store (REGKG_STORE=sparql:…): "
+                                "add them to the project and run `regkg build`")  # fmt: skip
+        return await call_next(request)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -76,10 +89,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         recover_if_idle(settings)  # an ingest interrupted by a crash: finish or undo it first
-        store_dir = settings.store_path.resolve()  # one snapshot until the link changes (see reload_store)
-        app.state.store = _open_store(store_dir)
+        version = store_version(settings)  # one snapshot until it changes (see reload_store)
+        app.state.store, app.state.store_version = _open_store(settings, version), version
         executor = QueryExecutor(
-            str(store_dir / "oxigraph"), settings.workers, settings.query_timeout, settings.queue_timeout
+            worker_target(app.state.store), settings.workers, settings.query_timeout, settings.queue_timeout
         )
         await executor.start()
         app.state.executor = executor
@@ -94,6 +107,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="regkg", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
 
+    # GET/POST /sparql answered in pure ASGI, inside the middleware below but before FastAPI's routing.
+    app.add_middleware(sparql.SparqlRoute)
+    if settings.store.remote:
+        _refuse_remote_ingest(app)
     # Request id, security headers, 413, 500 without trace, JSON access log: around everything but CORS.
     security.install(app, settings)
 
@@ -127,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health", tags=["service"], summary="Liveness and store status")
     async def health(request: Request) -> dict[str, object]:
-        store: Store = request.app.state.store
+        store: StoreBackend = request.app.state.store
         info = store.info
         executor: QueryExecutor = request.app.state.executor
         return {

@@ -3,57 +3,128 @@
 A query that overruns is stopped by killing its worker process and starting a fresh one
 (forked from a pre-loaded fork server, so it is cheap): the work really stops, and no thread or
 process is left behind. Waiting on workers uses the event loop (no thread per query).
+
+The request path is kept short, as it runs for every query: each worker's socket stays
+registered with the event loop for the worker's life (its frames are read as they arrive, no
+registration per query), jobs and outcomes cross as bytes (:mod:`.worker`: no pickling), the time
+limit is one timer on the waiting task, and the most recently used idle worker takes the next
+query (its caches are warm; with sequential clients one worker does all the work).
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import os
 import signal
+import socket
+import struct
+from collections import deque
 from multiprocessing.connection import Connection
 
-from .worker import Job, Outcome, serve
+from .worker import READY, Job, Outcome, decode_outcome, encode_job, frame_header, serve
+
+_RECV_SIZE = 1 << 18
 
 
 class _Worker:
     def __init__(self, ctx: multiprocessing.context.BaseContext, store_path: str) -> None:
         self.store_path = store_path
-        parent, child = ctx.Pipe()
+        ours, theirs = socket.socketpair()
+        child = Connection(theirs.detach())
         self.process = ctx.Process(target=serve, args=(child, store_path), daemon=True, name="regkg-query-worker")
         self.process.start()
         child.close()
-        self.conn: Connection = parent
+        ours.setblocking(False)
+        self.sock = ours
         self.ready = False
+        self._loop = asyncio.get_running_loop()
+        self._buffer = bytearray()
+        self._frames: deque[bytes] = deque()  # arrived, not yet asked for (the "ready" frame)
+        self._waiter: asyncio.Future[bytes] | None = None
+        self._error: BaseException | None = None  # the pipe closed or failed: the worker is gone
+        self._loop.add_reader(ours.fileno(), self._on_readable)
 
-    async def _readable(self) -> None:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-        fd = self.conn.fileno()
-        loop.add_reader(fd, lambda: future.done() or future.set_result(None))
+    # -- reading: called by the event loop whenever the socket has data
+
+    def _on_readable(self) -> None:
         try:
-            await future
-        finally:
-            loop.remove_reader(fd)
-            # uvloop leaves the descriptor non-blocking after add_reader; recv() must block until the
-            # whole framed result has arrived, or a large result fails half-read.
-            os.set_blocking(fd, True)
+            data = self.sock.recv(_RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._fail(exc)
+            return
+        if not data:
+            self._fail(EOFError("the query worker closed its pipe"))
+            return
+        buffer = self._buffer
+        buffer += data
+        while len(buffer) >= 4:
+            (size,) = struct.unpack_from("!i", buffer)
+            start = 4
+            if size == -1:
+                if len(buffer) < 12:
+                    return
+                (size,) = struct.unpack_from("!Q", buffer, 4)
+                start = 12
+            end = start + size
+            if len(buffer) < end:
+                return
+            with memoryview(buffer) as view:
+                frame = bytes(view[start:end])
+            del buffer[:end]
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                self._waiter = None
+                waiter.set_result(frame)
+            else:
+                self._frames.append(frame)
 
-    async def call(self, job: Job) -> Outcome:
+    def _fail(self, exc: BaseException) -> None:
+        self._error = exc
+        self._loop.remove_reader(self.sock.fileno())
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            self._waiter = None
+            waiter.set_exception(exc)
+
+    async def _next_frame(self) -> bytes:
+        if self._frames:
+            return self._frames.popleft()
+        if self._error is not None:
+            raise self._error
+        waiter = self._loop.create_future()
+        self._waiter = waiter
+        return await waiter
+
+    async def call(self, payload: bytes) -> bytes:
+        """Send one job, return the outcome frame."""
         if not self.ready:
-            await self._readable()
-            if self.conn.recv() != "ready":
+            if await self._next_frame() != READY:
                 raise RuntimeError("query worker failed to start")
             self.ready = True
-        self.conn.send(job)
-        await self._readable()
-        return self.conn.recv()
+        data = frame_header(len(payload)) + payload
+        try:
+            sent = self.sock.send(data)
+        except BlockingIOError:
+            sent = 0
+        if sent < len(data):  # a long query and a full socket buffer: the rest as the worker reads
+            await self._loop.sock_sendall(self.sock, data[sent:])
+        return await self._next_frame()
+
+    @property
+    def gone(self) -> bool:
+        """Whether the worker's socket closed (the process ended)."""
+        return self._error is not None and not self._frames
 
     def kill(self) -> None:
+        if self._error is None:
+            self._loop.remove_reader(self.sock.fileno())
+            self._error = EOFError("the query worker was stopped")
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)
-        self.conn.close()
+        self.sock.close()
 
 
 class QueryExecutor:
@@ -66,7 +137,7 @@ class QueryExecutor:
         self.queue_timeout = queue_timeout  # how long a query may wait for a free worker
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["regkg.service.worker"])
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._idle: asyncio.LifoQueue[_Worker] = asyncio.LifoQueue()  # the last one used is the warmest
         self._all: set[_Worker] = set()
         self.killed = 0
 
@@ -106,13 +177,19 @@ class QueryExecutor:
     async def run(self, job: Job, timeout: float | None = None) -> Outcome:
         """Evaluate a job; 503 when it overruns the time limit or no worker frees up in time."""
         limit = self.timeout if timeout is None else timeout
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), max(limit, self.queue_timeout))
-        except TimeoutError:
+        if not self._idle.empty():
+            worker = self._idle.get_nowait()
+        else:
             waited = max(limit, self.queue_timeout)
-            return Outcome(503, error=f"the server is busy: no query slot freed up within {waited:g} s")
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), waited)
+            except TimeoutError:
+                return Outcome(503, error=f"the server is busy: no query slot freed up within {waited:g} s")
+        if worker.gone:  # died while idle (killed from outside, out of memory): a fresh one instead
+            worker = self._renew(worker)
         try:
-            outcome = await asyncio.wait_for(worker.call(job), limit)
+            async with asyncio.timeout(limit):
+                frame = await worker.call(encode_job(job))
         except TimeoutError:
             worker = self._retire(worker)
             return Outcome(503, error=f"query exceeded the {limit:g} s time limit and was stopped")
@@ -130,7 +207,7 @@ class QueryExecutor:
             if worker.store_path != self.store_path:
                 worker = self._renew(worker)
             self._idle.put_nowait(worker)
-        return outcome
+        return decode_outcome(frame)
 
     async def close(self) -> None:
         for worker in list(self._all):

@@ -73,8 +73,30 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
     return [(m, q) for m, q, _ in ranges if q > 0]
 
 
+_CHOSEN: dict[tuple[str | None, int, str], str | None] = {}  # (Accept, offers, default) -> choice
+_CACHED_ACCEPT_LENGTH = 256
+_CACHE_SIZE = 512
+
+
 def choose(accept: str | None, offers: dict[str, str], default: str) -> str | None:
-    """The internal format to answer with, or None when nothing offered is acceptable (406)."""
+    """The internal format to answer with, or None when nothing offered is acceptable (406).
+    Remembered for the usual Accept headers of the two standard offers (clients repeat theirs)."""
+    if offers is not SOLUTION_TYPES and offers is not GRAPH_TYPES:
+        return _choose(accept, offers, default)
+    key = (accept, id(offers), default)
+    try:
+        return _CHOSEN[key]
+    except KeyError:
+        pass
+    chosen = _choose(accept, offers, default)
+    if accept is None or len(accept) <= _CACHED_ACCEPT_LENGTH:
+        if len(_CHOSEN) >= _CACHE_SIZE:
+            _CHOSEN.clear()
+        _CHOSEN[key] = chosen
+    return chosen
+
+
+def _choose(accept: str | None, offers: dict[str, str], default: str) -> str | None:
     for media, _q in parse_accept(accept):
         if media in ("*/*", "*"):
             return default

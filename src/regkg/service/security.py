@@ -29,17 +29,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -76,6 +75,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 HSTS = "max-age=31536000"
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_HTML_TYPES_RAW = (b"text/html", b"application/xhtml+xml")
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 access_log = logging.getLogger(ACCESS_LOGGER)
@@ -101,7 +101,10 @@ class JsonFormatter(logging.Formatter):
             entry.update(fields)
         if record.exc_info:
             entry["trace"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _LOG_ENCODER.encode(entry)
+
+
+_LOG_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)  # json.dumps would build one per line
 
 
 def configure_logging(level: int = logging.INFO) -> None:
@@ -122,7 +125,7 @@ def request_id(incoming: str | None) -> str:
     """The client's request id when it is sane, else a new random one (32 hex digits)."""
     if incoming and _SANE_REQUEST_ID.fullmatch(incoming):
         return incoming
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def current_request_id(request: Request) -> str | None:
@@ -161,6 +164,8 @@ def query_nesting(text: str) -> int:
 
 def query_too_nested(text: str, limit: int = MAX_QUERY_NESTING) -> str | None:
     """A message for a 400 when the query nests deeper than ``limit``, else None."""
+    if text.count("{") + text.count("(") + text.count("[") <= limit:  # cannot nest deeper: no lexing
+        return None
     depth = query_nesting(text)
     if depth > limit:
         return f"the query nests groups or expressions {depth} deep; at most {limit} levels are accepted"
@@ -186,7 +191,11 @@ def _problem_body(status: int, detail: str) -> bytes:
 
 class SecurityMiddleware:
     """Pure ASGI middleware (streaming responses pass through untouched): request id, security
-    headers, body size limit, catch-all 500 without trace, one access log line per request."""
+    headers, body size limit, catch-all 500 without trace, one access log line per request.
+
+    It runs on every request, so its per-request work is kept small: one pass over the request
+    headers, the security headers prepared once per kind of response (page, docs page, static
+    file, data), one pass over the response headers to add those missing."""
 
     def __init__(
         self,
@@ -200,47 +209,82 @@ class SecurityMiddleware:
         self.max_body = max_body
         self.docs_paths = frozenset(docs_paths)
         self.hsts = hsts
+        self._header_sets: dict[tuple[bool, bool, bool], tuple[tuple[bytes, bytes], ...]] = {}
 
-    def _security_headers(self, headers: MutableHeaders, path: str) -> None:
-        media = headers.get("content-type", "").split(";")[0].strip().lower()
-        page = media in _HTML_TYPES
-        csp = (DOCS_CSP if path in self.docs_paths else PAGE_CSP) if page else DATA_CSP
-        defaults = {
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-            "X-Frame-Options": "DENY",
-            "Content-Security-Policy": csp,
-            "Cross-Origin-Resource-Policy": "same-origin" if page or path.startswith("/static/") else "cross-origin",
-        }
-        if page:
-            defaults["Cross-Origin-Opener-Policy"] = "same-origin"
-            defaults["Permissions-Policy"] = PERMISSIONS_POLICY
-        if self.hsts:
-            defaults["Strict-Transport-Security"] = HSTS
-        for name, value in defaults.items():
-            if name not in headers:
-                headers[name] = value
+    def _defaults(self, page: bool, docs: bool, static: bool) -> tuple[tuple[bytes, bytes], ...]:
+        """The security headers of a kind of response (lower-case names, as ASGI has them)."""
+        key = (page, docs, static)
+        found = self._header_sets.get(key)
+        if found is None:
+            csp = (DOCS_CSP if docs else PAGE_CSP) if page else DATA_CSP
+            defaults = {
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+                "X-Frame-Options": "DENY",
+                "Content-Security-Policy": csp,
+                "Cross-Origin-Resource-Policy": "same-origin" if page or static else "cross-origin",
+            }
+            if page:
+                defaults["Cross-Origin-Opener-Policy"] = "same-origin"
+                defaults["Permissions-Policy"] = PERMISSIONS_POLICY
+            if self.hsts:
+                defaults["Strict-Transport-Security"] = HSTS
+            found = tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in defaults.items())
+            self._header_sets[key] = found
+        return found
+
+    def _response_headers(self, raw: Iterable[tuple[bytes, bytes]], rid: bytes, path: str) -> list[tuple[bytes, bytes]]:
+        """The response's headers with the request id (replacing any) and the missing security headers."""
+        headers = []
+        present = set()
+        media = None
+        for name, value in raw:
+            lowered = name.lower()
+            if lowered == b"x-request-id":
+                continue
+            if lowered == b"content-type" and media is None:  # the first one, as Headers.get
+                media = value.split(b";", 1)[0].strip().lower()
+            present.add(lowered)
+            headers.append((name, value))
+        headers.append((b"x-request-id", rid))
+        page = media in _HTML_TYPES_RAW
+        for name, value in self._defaults(page, path in self.docs_paths, path.startswith("/static/")):
+            if name not in present:
+                headers.append((name, value))
+        return headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_headers = Headers(scope=scope)
-        rid = request_id(request_headers.get(REQUEST_ID_HEADER))
+        incoming = length = None
+        chunked = False
+        for name, value in scope["headers"]:  # the first of each, as Starlette's Headers.get
+            if name == b"x-request-id":
+                if incoming is None:
+                    incoming = value.decode("latin-1")
+            elif name == b"content-length":
+                if length is None:
+                    length = value.decode("latin-1")
+            elif name == b"transfer-encoding":
+                chunked = True
+        rid = request_id(incoming)
+        rid_raw = rid.encode("latin-1")
         scope.setdefault("state", {})["request_id"] = rid
         path = scope.get("path", "")
-        outcome = {"status": 0, "bytes": 0, "started": False}
+        status = sent = 0
+        response_started = False
 
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                outcome["status"] = message["status"]
-                outcome["started"] = True
-                headers = MutableHeaders(scope=message)
-                headers[REQUEST_ID_HEADER] = rid
-                self._security_headers(headers, path)
-            elif message["type"] == "http.response.body":
-                outcome["bytes"] += len(message.get("body", b""))
+            nonlocal status, sent, response_started
+            kind = message["type"]
+            if kind == "http.response.start":
+                status = message["status"]
+                response_started = True
+                message["headers"] = self._response_headers(message.get("headers", ()), rid_raw, path)
+            elif kind == "http.response.body":
+                sent += len(message.get("body", b""))
             await send(message)
 
         async def respond(status: int, detail: str, extra: dict[str, str] | None = None) -> None:
@@ -251,7 +295,7 @@ class SecurityMiddleware:
             await send_with_headers({"type": "http.response.body", "body": body})
 
         try:
-            app_receive = await self._limited_receive(scope, receive, request_headers)
+            app_receive = await self._limited_receive(scope, receive, length, chunked)
             if app_receive is None:
                 await respond(413, f"request body larger than {self.max_body} bytes", {"Connection": "close"})
             else:
@@ -263,29 +307,31 @@ class SecurityMiddleware:
                 "unhandled exception while answering a request",
                 extra={"fields": {"request_id": rid, "method": scope.get("method"), "path": path[:_MAX_LOGGED_PATH]}},
             )
-            if outcome["started"]:  # too late for an error response: the connection is closed
+            if response_started:  # too late for an error response: the connection is closed
                 raise
             await respond(500, f"internal error; request id {rid}")
         finally:
-            access_log.info(
-                "request",
-                extra={"fields": {
+            if access_log.isEnabledFor(logging.INFO):
+                fields = {
                     "request_id": rid,
                     "method": scope.get("method"),
                     "path": path[:_MAX_LOGGED_PATH],
-                    "status": outcome["status"] or None,
+                    "status": status or None,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                    "bytes": outcome["bytes"],
-                }},
-            )  # fmt: skip
+                    "bytes": sent,
+                }
+                # as access_log.info("request", extra=...), without looking up the caller's frame
+                access_log.handle(access_log.makeRecord(ACCESS_LOGGER, logging.INFO, "", 0, "request", (), None,
+                                                        extra={"fields": fields}))  # fmt: skip
 
-    async def _limited_receive(self, scope: Scope, receive: Receive, headers: Headers) -> Receive | None:
+    async def _limited_receive(
+        self, scope: Scope, receive: Receive, length: str | None, chunked: bool
+    ) -> Receive | None:
         """``receive`` for the application, or None when the body is larger than allowed. A body
         without Content-Length (chunked) is read here, up to the limit, then replayed."""
-        length = headers.get("content-length")
         if length is not None:
             return None if length.strip().isdigit() and int(length) > self.max_body else receive
-        if scope.get("method") not in _BODY_METHODS or "transfer-encoding" not in headers:
+        if scope.get("method") not in _BODY_METHODS or not chunked:
             return receive
         chunks: list[bytes] = []
         size = 0
