@@ -53,8 +53,11 @@ def describe(store: Store, iri: str) -> Description:
     node = f"<{iri}>"
     d = Description(iri)
     seen_out = set()
-    for row in store.query(f"SELECT DISTINCT ?p ?o WHERE {{ {node} ?p ?o }} ORDER BY ?p ?o"):
-        p, o = _iri(row["p"]), row["o"]
+    rows = [(row["p"], row["o"]) for row in store.query(f"SELECT DISTINCT ?p ?o WHERE {{ {node} ?p ?o }}")]
+    # sorted here, not by ORDER BY: engines order literals of different types differently
+    rows.sort(key=lambda r: (r[0].value, type(r[1]).__name__, str(r[1])))
+    for p_term, o in rows:
+        p = _iri(p_term)
         if p == RDF_TYPE:
             d.types.append(_iri(o))
         elif (p, str(o)) not in seen_out and p != str(RK.citation):
@@ -65,7 +68,7 @@ def describe(store: Store, iri: str) -> Description:
         f"ORDER BY ?p ?s LIMIT {MAX_LINKS}"
     )
     d.incoming = [(_iri(r["s"]), _iri(r["p"])) for r in store.query(query)]
-    d.graphs = [_iri(r["g"]) for r in store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {node} ?p ?o }} }}")]
+    d.graphs = sorted(_iri(r["g"]) for r in store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {node} ?p ?o }} }}"))
     d.citations = citations(store, iri)
     linked = {iri, *d.types, *(p for p, _ in d.outgoing), *(p for _, p in d.incoming), *(s for s, _ in d.incoming)}
     linked |= {o.value for _, o in d.outgoing if isinstance(o, ox.NamedNode)}
