@@ -29,7 +29,7 @@ from .privacy import PRIVACY_MESSAGE, find_personal_contacts
 from .report import Problem
 
 # Bump when the output of prepare() changes for the same input, to invalidate caches.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 _CACHE_KEY_SALT = f"regkg-prepared/{PIPELINE_VERSION}/pyoxigraph-{ox.__version__}"
 _SOURCE_FILE = str(RK.sourceFile)
 # Below this many files to prepare, a process pool costs more than it saves.
@@ -152,7 +152,9 @@ def prepare_bytes(file: DataFile, data: bytes, shown: str) -> Prepared:
     if any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in quads):
         dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
     final = _skolemised(list(dataset), scope_of(file), ox.NamedNode(file.graph))
-    text = (ox.serialize(final, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
+    canonical = ox.Store()  # the store's own form of every term (e.g. "P12M"^^xsd:duration is "P1Y"),
+    canonical.extend(final)  # so the build digests exactly what a dump of the store reads back
+    text = (canonical.dump(format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
     lines = sorted(set(text.splitlines(keepends=True)))
     sources = sorted(
         (q.subject.value, q.object.value)
