@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .backend import publish
 from .loading import Prepared
 from .report import Report
 from .settings import Settings
-from .backend import publish
 from .store import store_lock
 from .validation import validate
 

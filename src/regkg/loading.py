@@ -14,7 +14,6 @@ import json
 import multiprocessing
 import os
 import threading
-import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
