@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,23 +119,56 @@ def _expand(curie: str) -> str:
     raise ValueError(f"unknown prefix in parameter type {curie!r}")
 
 
-def resolve_instance(store: Store, class_iri: str, value: str, noun: str) -> ox.NamedNode:
-    """The instance of a class (or of its subclasses) named by the value: its IRI, or one of
-    its names, compared case- and accent-insensitively."""
+@dataclass(frozen=True)
+class _Instances:
+    """The rows of the name query of a class, in the engine's order, indexed: the first row of each
+    IRI and of each folded name, and the shortest name of each instance (for error messages)."""
+
+    first_iri: dict[str, int]
+    first_name: dict[str, int]
+    iris: list[str]
+    known: dict[str, str]
+
+
+# By store object: a built (embedded) store never changes, so each class is read once.
+_INSTANCES: weakref.WeakKeyDictionary[Store, dict[str, _Instances]] = weakref.WeakKeyDictionary()
+
+
+def _instances(store: Store, class_iri: str) -> _Instances:
+    cached = _INSTANCES.get(store) if isinstance(store, Store) else None
+    if cached is not None and class_iri in cached:
+        return cached[class_iri]
     names = " ".join(NAME_PROPERTIES)
     rows = store.query(f"""SELECT DISTINCT ?s ?name WHERE {{
         ?s a/rdfs:subClassOf* <{class_iri}> .
         OPTIONAL {{ VALUES ?p {{ {names} }} ?s ?p ?name }} }}""")
-    wanted = fold(value)
+    first_iri: dict[str, int] = {}
+    first_name: dict[str, int] = {}
+    iris: list[str] = []
     known: dict[str, str] = {}
-    for row in rows:
+    for position, row in enumerate(rows):
         iri = row["s"].value
+        iris.append(iri)
+        first_iri.setdefault(iri, position)
         name = row["name"].value if row["name"] is not None else iri
         if iri not in known or len(name) < len(known[iri]):
             known[iri] = name
-        if value == iri or (row["name"] is not None and fold(row["name"].value) == wanted):
-            return ox.NamedNode(iri)
-    shown = ", ".join(sorted(set(known.values()))[:20])
+        if row["name"] is not None:
+            first_name.setdefault(fold(row["name"].value), position)
+    found = _Instances(first_iri, first_name, iris, known)
+    if isinstance(store, Store):
+        _INSTANCES.setdefault(store, {})[class_iri] = found
+    return found
+
+
+def resolve_instance(store: Store, class_iri: str, value: str, noun: str) -> ox.NamedNode:
+    """The instance of a class (or of its subclasses) named by the value: its IRI, or one of
+    its names, compared case- and accent-insensitively (the first in the engine's order)."""
+    found = _instances(store, class_iri)
+    positions = [p for p in (found.first_iri.get(value), found.first_name.get(fold(value))) if p is not None]
+    if positions:
+        return ox.NamedNode(found.iris[min(positions)])
+    shown = ", ".join(sorted(set(found.known.values()))[:20])
     raise ParameterError(f"unknown {noun} {value!r}; known: {shown}", status=404)
 
 
