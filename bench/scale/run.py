@@ -374,6 +374,22 @@ def write_report(entries: list[dict[str, Any]]) -> None:
             )
             + f" | {_fmt((e.get('build_incremental') or {}).get('seconds'))} | {b['peak_mib']:.0f} | {e['when']} |"
         )
+    lines += [
+        "",
+        "Where regkg is not yet where it should be (read with the tables):",
+        "",
+        "- The 10M build ran niced beside other jobs on the 2 cores, once; its SHACL step grew 88x for 10x the"
+        " data (10 s at 1M): some compiled constraints are superlinear at that size (to profile per check).",
+        "- A rebuild after one edit re-runs every dataset-wide check and rewrites the store: only parsing is"
+        " incremental (per-file cache).",
+        "- Whole-corpus calls (`boards` without a parameter, the `quotes` substring search) are over 50 ms from"
+        " 1M triples and did not finish a first run within 30 s at 10M (nor did `conditions`, whose first call"
+        " also builds the name index).",
+        "- `regkg serve` builds its facts base in memory at start-up: minutes at 1M, impractical at 10M (no HTTP"
+        " figure at 10M).",
+        "- Virtuoso is slower than the embedded store on targeted calls (each is an HTTP round trip; applicability"
+        " makes many), faster only on some whole-corpus listings.",
+    ]
     lines += ["", "## Saved queries and applicability (p50 ms; ratio = other backend / embedded)", ""]
     for e in entries:
         backends = e["backends"]
