@@ -59,29 +59,29 @@ def check_quotes_store(store: Any, sources_dir: Path, origin: Callable[[str, str
     from .terms import compact_iri
 
     texts: dict[str, str | None] = {}
+    labels: dict[str, str] = {}
     problems: set[Problem] = set()
+
+    def label_of(document: str) -> str:
+        if document not in labels:
+            query = f"SELECT ?l WHERE {{ <{document}> rdfs:label ?l }} LIMIT 1"
+            row = next(iter(store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)), None)
+            labels[document] = row["l"].value if row else "no label"
+        return labels[document]
+
     rows = store.query(_CITATIONS_QUERY, prefixes=PREFIXES, use_default_graph_as_union=True)
     for row in rows:
         holder, document, exact, name = row["holder"].value, row["document"].value, row["exact"], row["name"]
         graph = row["g"].value
+
+        def problem(path: str, message: str, graph: str = graph, holder: str = holder) -> Problem:
+            return Problem(origin(graph, holder), "quote", compact_iri(holder), path, message)
+
         if name is None:
-            label = next(
-                iter(
-                    store.query(
-                        f"SELECT ?l WHERE {{ <{document}> rdfs:label ?l }} LIMIT 1",
-                        prefixes=PREFIXES,
-                        use_default_graph_as_union=True,
-                    )
-                ),
-                None,
-            )
             problems.add(
-                Problem(
-                    origin(graph, holder),
-                    "quote",
-                    compact_iri(holder),
+                problem(
                     "rk:citation/oa:hasSource",
-                    f"cited document {compact_iri(document)} ({label['l'].value if label else 'no label'}) "
+                    f"cited document {compact_iri(document)} ({label_of(document)}) "
                     "has no rk:sourceFile, so its quotes cannot be checked",
                 )
             )
@@ -92,13 +92,7 @@ def check_quotes_store(store: Any, sources_dir: Path, origin: Callable[[str, str
         text = texts[name.value]
         if text is None:
             problems.add(
-                Problem(
-                    origin(graph, holder),
-                    "quote",
-                    compact_iri(holder),
-                    "rk:citation/oa:hasSource",
-                    f"source text {sources_dir.name}/{name.value} does not exist",
-                )
+                problem("rk:citation/oa:hasSource", f"source text {sources_dir.name}/{name.value} does not exist")
             )
             continue
         if exact is None:
@@ -109,10 +103,7 @@ def check_quotes_store(store: Any, sources_dir: Path, origin: Callable[[str, str
         found = _matched_prefix(quote, text)
         hint = f"; the text matches only up to «{found[-60:]}»" if found else ""
         problems.add(
-            Problem(
-                origin(graph, holder),
-                "quote",
-                compact_iri(holder),
+            problem(
                 "rk:citation/oa:hasSelector/oa:exact",
                 f"quote is not an exact span of {name.value}: «{quote}»{hint}",
             )
