@@ -39,11 +39,11 @@ from regkg.remote_store import (
     UNION_GRAPH,
     EndpointUnreachable,
     RemoteStore,
-    bind_values,
     publish_remote,
     split_graphs,
 )
 from regkg.service.dataset import void_graph
+from regkg.sparql_values import bind_values
 from regkg.store import QueryError
 
 from .competency.test_competency import QUESTIONS

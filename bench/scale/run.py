@@ -21,16 +21,18 @@ Run: ``make bench`` (quick: 10k and 100k) or ``make bench-full`` (10k to 10M); o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,11 +121,35 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+class TooSlow(Exception):
+    """A call ran past its time limit."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt Python code (rdflib's engine) after `seconds`; a call into native code (pyoxigraph)
+    is interrupted when it returns."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise TooSlow
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def timed(fn: Callable[[], Any]) -> dict[str, Any]:
     """p50/p99 in ms over repeated runs (time-boxed); DNF when the first run is too slow."""
     started = time.perf_counter()
     try:
-        rows = fn()
+        with time_limit(DNF_SECONDS):
+            rows = fn()
+    except TooSlow:
+        return {"dnf": True, "first_ms": (time.perf_counter() - started) * 1000, "rows": None}
     except Exception as exc:
         return {"error": f"{type(exc).__name__}: {exc}"[:200]}
     first = time.perf_counter() - started
@@ -334,10 +360,12 @@ def _cell(c: dict[str, Any] | None) -> str:
         return "–"
     if c.get("error"):
         return "error"
-    return "DNF" if c.get("dnf") else _fmt(c.get("p50"))
+    return f"DNF (> {c['first_ms'] / 1000:.0f} s)" if c.get("dnf") else _fmt(c.get("p50"))
 
 
 def _ratio(a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
+    if a and a.get("dnf") and b and b.get("p50"):  # a did not finish: at least its first run's time
+        return f"> {a['first_ms'] / b['p50']:.0f}x"
     if not a or not b or a.get("dnf") or a.get("error") or not b.get("p50") or not a.get("p50"):
         return _cell(a) if a and (a.get("dnf") or a.get("error")) else "–"
     return f"{a['p50'] / b['p50']:.1f}x"

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from .settings import Settings
+    from .store import Derived
 
 Kind = Literal["oxigraph", "sparql"]
 REMOTE_WORKER_PREFIX = "sparql:"  # worker targets of the remote backend start with it (then JSON)
@@ -33,6 +34,7 @@ class StoreBackend(Protocol):
     named graphs."""
 
     path: Path | str  # the build directory (embedded) or the endpoint URL (remote)
+    derived: Derived  # what is computed from this handle's data once (indexes, name tables)
 
     @property
     def info(self) -> dict[str, Any]:

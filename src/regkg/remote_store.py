@@ -60,8 +60,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pyoxigraph as ox
 
 from .namespaces import GRAPH, OUTPUT_PREFIXES, PREFIXES
-from .sparql_text import _TOKEN, UPDATE_FORMS, Token, form, prefixes
-from .store import EXPORT_FORMATS, QueryError, Store, StoreMissing
+from .sparql_text import UPDATE_FORMS, Token, form, prefixes, tokens
+from .sparql_values import bind_values
+from .store import EXPORT_FORMATS, Derived, QueryError, Store, StoreMissing
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -102,107 +103,6 @@ class PublishError(RuntimeError):
 # ---------------------------------------------------------------------------- query text
 
 
-@dataclass(frozen=True)
-class _Tok:
-    kind: str
-    text: str
-    start: int
-    end: int
-
-    @property
-    def word(self) -> str:
-        return self.text.upper() if self.kind == "word" else ""
-
-
-def _lex(text: str) -> list[_Tok]:
-    """The significant tokens of SPARQL text with their offsets (the project's lexer:
-    :data:`regkg.sparql_text._TOKEN`; comments dropped)."""
-    out = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "other"
-        if kind != "comment":
-            out.append(_Tok(kind, m.group(), m.start(), m.end()))
-    return out
-
-
-@dataclass
-class _Frame:
-    kind: str  # group | optional | minus | exists | service | subquery | template | data
-    inner_start: int  # offset just after the opening brace
-    outermost: bool
-    blocked: bool  # inside a subquery, a template or inline data: nothing is inserted
-    expressions: bool = False  # a FILTER or BIND at this group's own level
-    variables: set[str] = field(default_factory=set)  # variables anywhere inside
-
-
-_OPENERS = {"OPTIONAL": "optional", "MINUS": "minus", "EXISTS": "exists"}
-
-
-def bind_values(text: str, bindings: dict[str, str]) -> str:
-    """The query with each variable of ``bindings`` (name -> term in SPARQL syntax) bound as
-    pyoxigraph's substitutions do, by ``VALUES`` blocks: at the start of the outermost WHERE
-    group, and of each nested plain group (a UNION branch, a ``{ }`` or ``GRAPH`` group) whose
-    own FILTER or BIND uses the variable, since those are evaluated before the join with the
-    outer group. Not in OPTIONAL, MINUS or EXISTS groups (they see the outer bindings), nor in
-    subqueries (their variables are their own). Inserted on the lines where the groups open, so
-    line numbers do not change."""
-    if not bindings:
-        return text
-    toks = _lex(text)
-    inserts: list[tuple[int, str]] = []
-    stack: list[_Frame] = []
-    values_pending = False
-    seen_outermost = False
-    for i, tok in enumerate(toks):
-        if tok.word == "VALUES":
-            values_pending = True
-        elif tok.word in ("FILTER", "BIND") and stack:
-            stack[-1].expressions = True
-        elif tok.kind == "var" and stack:
-            stack[-1].variables.add(tok.text[1:])
-        elif tok.text == "{":
-            prev = toks[i - 1].word if i > 0 else ""
-            prev2 = toks[i - 2].word if i > 1 else ""
-            nxt = toks[i + 1].word if i + 1 < len(toks) else ""
-            if values_pending:
-                kind, values_pending = "data", False
-            elif prev in ("CONSTRUCT", "DATA", "INSERT", "DELETE") or (prev == "WHERE" and prev2 == "CONSTRUCT"):
-                kind = "template"
-                if prev == "WHERE":
-                    raise QueryError("values cannot be bound in a CONSTRUCT WHERE { … } short form on a remote store")
-            elif nxt == "SELECT":
-                kind = "subquery"
-            elif prev in _OPENERS:
-                kind = _OPENERS[prev]
-            elif "SERVICE" in (prev, prev2, toks[i - 3].word if i > 2 else ""):
-                kind = "service"
-            else:
-                kind = "group"
-            blocked = bool(stack) and (stack[-1].blocked or stack[-1].kind in ("subquery", "template", "data"))
-            outermost = kind == "group" and not stack and not seen_outermost
-            seen_outermost = seen_outermost or outermost
-            stack.append(_Frame(kind, tok.end, outermost, blocked))
-        elif tok.text == "}" and stack:
-            frame = stack.pop()
-            if stack:
-                stack[-1].variables |= frame.variables
-            if frame.kind != "group" or frame.blocked:
-                continue
-            if frame.outermost:
-                names = list(bindings)
-            else:
-                names = [n for n in bindings if frame.expressions and n in frame.variables]
-            if names:
-                heads = " ".join(f"?{n}" for n in names)
-                row = " ".join(bindings[n] for n in names)
-                inserts.append((frame.inner_start, f" VALUES ({heads}) {{ ({row}) }} "))
-    if not seen_outermost:
-        raise QueryError("cannot bind values: the query has no WHERE group")
-    for position, block in sorted(inserts, reverse=True):
-        text = text[:position] + block + text[position:]
-    return text
-
-
 def _sparql_term(term: Any, virtuoso: bool) -> str:
     if isinstance(term, ox.NamedNode):
         return str(term)
@@ -213,9 +113,9 @@ def _sparql_term(term: Any, virtuoso: bool) -> str:
     raise QueryError(f"only IRIs and literals can be bound on a remote store, not {term!r}")
 
 
-def _duration_edits(toks: list[_Tok]) -> list[tuple[int, int, str]]:
+def _duration_edits(toks: list[Token]) -> list[tuple[int, int, str]]:
     """Edits replacing ``xsd:duration`` (IRI or prefixed name) by :data:`VIRTUOSO_DURATION`."""
-    known = {**PREFIXES, **prefixes([Token(t.kind, t.text) for t in toks])}
+    known = {**PREFIXES, **prefixes(toks)}
     edits = []
     for tok in toks:
         if tok.kind == "iri" and tok.text[1:-1] == XSD_DURATION:
@@ -227,7 +127,7 @@ def _duration_edits(toks: list[_Tok]) -> list[tuple[int, int, str]]:
     return edits
 
 
-def _graph_variable_edits(toks: list[_Tok]) -> list[tuple[int, int, str]]:
+def _graph_variable_edits(toks: list[Token]) -> list[tuple[int, int, str]]:
     """Edits restricting each ``GRAPH ?g { … }`` to regkg's named graphs: a FILTER on ``?g``
     right after the block, in the group that holds it (so an OPTIONAL or EXISTS around it keeps
     its meaning)."""
@@ -436,7 +336,7 @@ class Connection:
         text = sparql
         if substitutions:
             text = bind_values(text, {v.value: _sparql_term(t, self.virtuoso) for v, t in substitutions.items()})
-        toks = _lex(text)
+        toks = tokens(text)
         edits = _duration_edits(toks) if self.virtuoso else []
         if dataset:
             edits += _graph_variable_edits(toks)
@@ -580,6 +480,7 @@ class RemoteStore:
         self.path = conn.url
         self._conn = conn
         self._info = info
+        self.derived = Derived()
         self._len: int | None = None
 
     @classmethod

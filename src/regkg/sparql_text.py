@@ -54,17 +54,24 @@ UPDATE_FORMS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "M
 
 @dataclass(frozen=True)
 class Token:
-    kind: str
+    kind: str  # string | iri | var | pname | word | other
     text: str
+    start: int = 0  # offsets in the lexed text
+    end: int = 0
+
+    @property
+    def word(self) -> str:
+        """The keyword, upper-cased, for a word token; "" for any other."""
+        return self.text.upper() if self.kind == "word" else ""
 
 
 def tokens(text: str) -> list[Token]:
-    """Significant tokens (comments dropped)."""
+    """Significant tokens (comments dropped), with their offsets."""
     out = []
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or "other"
         if kind != "comment":
-            out.append(Token(kind, m.group()))
+            out.append(Token(kind, m.group(), m.start(), m.end()))
     return out
 
 

@@ -13,11 +13,12 @@ import gzip
 import json
 import os
 import shutil
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
@@ -222,6 +223,31 @@ def write_dump(data: bytes, out: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+T = TypeVar("T")
+
+
+class Derived:
+    """What is computed from a store handle's data once and kept with the handle (name tables,
+    text indexes, the facts base): one handle stands for one build, which never changes."""
+
+    def __init__(self) -> None:
+        self._items: dict[Any, Any] = {}
+        self._locks: dict[Any, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, build: Callable[[], T]) -> T:
+        """The item of that key, built by ``build()`` on first use: once, whatever the threads;
+        a long build of one key does not hold up the others."""
+        if key in self._items:
+            return self._items[key]
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._items:
+                self._items[key] = build()
+            return self._items[key]
+
+
 class Store:
     """A read-only handle on a built store."""
 
@@ -232,6 +258,7 @@ class Store:
         self.path = path
         self._store = ox.Store.read_only(str(db))
         self._info = read_build_info(path)  # a build never changes: read once, still known if it is removed
+        self.derived = Derived()
 
     @property
     def info(self) -> dict[str, Any]:

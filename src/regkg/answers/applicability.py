@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -318,17 +317,16 @@ class _NameIndex:
     keys: dict[str, frozenset[str]]
 
 
-# Name indexes of embedded stores, by store object: a built store never changes, so its index is
-# computed once (a whole-class read, ~0.25 s at 1M triples) instead of on every request.
-_NAME_INDEXES: weakref.WeakKeyDictionary[Store, dict[tuple[str, bool], _NameIndex]] = weakref.WeakKeyDictionary()
-
-
 def _name_index(g: _Graph, cls: str, substances: bool = False) -> _NameIndex:
-    """The name index of a class, read in one query (cached for an embedded store)."""
+    """The name index of a class, read in one query (a whole-class read, ~0.25 s at 1M triples);
+    an embedded store's is kept with its handle (a built store never changes)."""
     store = g.store
-    cached = _NAME_INDEXES.get(store) if isinstance(store, Store) else None
-    if cached is not None and (cls, substances) in cached:
-        return cached[(cls, substances)]
+    if isinstance(store, Store):
+        return store.derived.get(("names", cls, substances), lambda: _read_name_index(store, cls, substances))
+    return _read_name_index(store, cls, substances)
+
+
+def _read_name_index(store: Any, cls: str, substances: bool) -> _NameIndex:
     names = "rdfs:label|skos:altLabel|skos:prefLabel|rk:productName"
     through = (
         f"UNION {{ ?x rk:hasActiveSubstance ?substance . FILTER(isIRI(?substance)) ?substance {names}|rk:inn ?name }}"
@@ -348,10 +346,7 @@ def _name_index(g: _Graph, cls: str, substances: bool = False) -> _NameIndex:
             found[iri] = {_fold(iri), _fold(_relative(iri)), _fold(_local(iri))}
         if row["name"] is not None:
             found[iri].add(_fold(row["name"].value))
-    index = _NameIndex(tuple(sorted(found)), {iri: frozenset(k - {""}) for iri, k in found.items()})
-    if isinstance(store, Store):
-        _NAME_INDEXES.setdefault(store, {})[(cls, substances)] = index
-    return index
+    return _NameIndex(tuple(sorted(found)), {iri: frozenset(k - {""}) for iri, k in found.items()})
 
 
 # ============================================================================ facts

@@ -18,8 +18,6 @@ medicine and by query words in Python: user text never enters SPARQL.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -599,17 +597,9 @@ def build_facts(store: Store) -> FactBase:
     return FactBase(g, stored, medicines)
 
 
-_CACHE: weakref.WeakKeyDictionary[Store, FactBase] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
-
 def fact_base(store: Store) -> FactBase:
     """The store's facts, generated on first use and kept as long as the store object lives."""
-    with _LOCK:
-        base = _CACHE.get(store)
-        if base is None:
-            base = _CACHE[store] = build_facts(store)
-        return base
+    return store.derived.get("facts", lambda: build_facts(store))
 
 
 # ---------------------------------------------------------------- the query functions

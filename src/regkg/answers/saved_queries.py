@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,14 +129,15 @@ class _Instances:
     known: dict[str, str]
 
 
-# By store object: a built (embedded) store never changes, so each class is read once.
-_INSTANCES: weakref.WeakKeyDictionary[Store, dict[str, _Instances]] = weakref.WeakKeyDictionary()
-
-
 def _instances(store: Store, class_iri: str) -> _Instances:
-    cached = _INSTANCES.get(store) if isinstance(store, Store) else None
-    if cached is not None and class_iri in cached:
-        return cached[class_iri]
+    """The instances of a class and their names; an embedded store's are read once and kept with
+    its handle (a built store never changes)."""
+    if isinstance(store, Store):
+        return store.derived.get(("instances", class_iri), lambda: _read_instances(store, class_iri))
+    return _read_instances(store, class_iri)
+
+
+def _read_instances(store: Store, class_iri: str) -> _Instances:
     names = " ".join(NAME_PROPERTIES)
     rows = store.query(f"""SELECT DISTINCT ?s ?name WHERE {{
         ?s a/rdfs:subClassOf* <{class_iri}> .
@@ -155,10 +155,7 @@ def _instances(store: Store, class_iri: str) -> _Instances:
             known[iri] = name
         if row["name"] is not None:
             first_name.setdefault(fold(row["name"].value), position)
-    found = _Instances(first_iri, first_name, iris, known)
-    if isinstance(store, Store):
-        _INSTANCES.setdefault(store, {})[class_iri] = found
-    return found
+    return _Instances(first_iri, first_name, iris, known)
 
 
 def resolve_instance(store: Store, class_iri: str, value: str, noun: str) -> ox.NamedNode:

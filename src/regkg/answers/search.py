@@ -13,8 +13,6 @@ covers; ties are broken by IRI, so results are stable.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -178,17 +176,9 @@ def build_index(store: Store) -> SearchIndex:
     return index
 
 
-_CACHE: weakref.WeakKeyDictionary[Store, SearchIndex] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
-
 def search_index(store: Store) -> SearchIndex:
     """The store's index, built on first use and kept as long as the store object lives."""
-    with _LOCK:
-        index = _CACHE.get(store)
-        if index is None:
-            index = _CACHE[store] = build_index(store)
-        return index
+    return store.derived.get("search", lambda: build_index(store))
 
 
 def expand_type(name: str) -> str:
