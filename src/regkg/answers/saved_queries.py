@@ -13,6 +13,12 @@ A parameter is ``name[?] | type | example | description`` (``?`` marks it option
 name (labels, alternative names, product name, INN; case- and accent-insensitive). Values are
 bound to the query's variable of the same name through the engine's substitutions, never
 pasted into the query text, so quotes, braces or ``} ; DROP`` in a value are only data.
+
+``#+ quote-index: selector | text`` says that the query keeps only the quote selectors ``?selector``
+whose ``oa:exact`` contains the string parameter ``text`` (case-insensitive), by a FILTER of its
+own. On an embedded store, ``?selector`` is then first restricted (``VALUES``) to the hits of the
+store's quote index (:mod:`regkg.answers.quote_index`), so that the engine does not read every
+quote; the answers are the same.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..namespaces import PREFIXES
+from ..sparql_values import bind_values
 from ..store import Store
+from .quote_index import quote_index
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -70,6 +78,7 @@ class SavedQuery:
     text: str
     tags: tuple[str, ...] = ()
     parameters: tuple[Parameter, ...] = field(default_factory=tuple)
+    quote_index: tuple[str, str] | None = None  # (selector variable, string parameter): see the module doc
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +98,7 @@ def parse_saved_query(path: Path) -> SavedQuery:
     """Read a .rq file and its ``#+`` header."""
     text = path.read_text(encoding="utf-8")
     summary, tags, params = "", (), []
+    quote_index: tuple[str, str] | None = None
     for line in text.splitlines():
         if not line.startswith("#+"):
             continue
@@ -103,7 +113,13 @@ def parse_saved_query(path: Path) -> SavedQuery:
             if len(fields) != 4 or not (m := _PARAM.match(fields[0])):
                 raise ValueError(f"{path.name}: bad '#+ param:' line (want 'name[?] | type | example | description')")
             params.append(Parameter(m["name"], fields[1], fields[2], fields[3], bool(m["optional"])))
-    return SavedQuery(path.stem, summary, text, tags, tuple(params))
+        elif key == "quote-index":
+            variable, _, parameter = (f.strip() for f in value.partition("|"))
+            if not (_PARAM.match(variable) and any(p.name == parameter and p.type == "string" for p in params)):
+                raise ValueError(f"{path.name}: bad '#+ quote-index:' line (want 'variable | string parameter' "
+                                 "after that parameter's line)")  # fmt: skip
+            quote_index = (variable, parameter)
+    return SavedQuery(path.stem, summary, text, tags, tuple(params), quote_index)
 
 
 def load_saved_queries(directory: Path) -> dict[str, SavedQuery]:
@@ -207,4 +223,15 @@ def run_saved_query(store: Store, query: SavedQuery, values: dict[str, str]) -> 
                                      f"e.g. {name}={parameter.example}")  # fmt: skip
             continue
         substitutions[ox.Variable(name)] = bind(store, parameter, value)
-    return store.query(query.text, substitutions=substitutions)
+    return store.query(_narrowed(store, query, values), substitutions=substitutions)
+
+
+def _narrowed(store: Store, query: SavedQuery, values: dict[str, str]) -> str:
+    """The query text, its quote selectors restricted to the quote index's hits when it has a
+    ``#+ quote-index:`` line, the store is embedded and the index can answer."""
+    if query.quote_index is None or not isinstance(store, Store):
+        return query.text
+    variable, parameter = query.quote_index
+    index = quote_index(store)
+    hits = index.matching(values[parameter]) if index is not None and values.get(parameter) else None
+    return query.text if hits is None else bind_values(query.text, {variable: hits})
