@@ -131,7 +131,7 @@ def open_store(settings: Settings, version: str | None = None) -> StoreBackend:
         from .store import Store
 
         assert spec.path is not None
-        return Store(Path(version) if version else spec.path)
+        return Store(Path(version) if version else spec.path, in_memory=settings.in_memory)
     from .remote_store import RemoteStore
 
     return RemoteStore.open(settings)

@@ -268,7 +268,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(
         args.store, host=args.host, port=args.port, base_url=args.base_url, query_timeout=args.timeout,
-        max_rows=args.max_rows, workers=args.workers,
+        max_rows=args.max_rows, workers=args.workers, in_memory=args.in_memory or None,
     )  # fmt: skip
     if not store_exists(settings):
         from .builder import ValidationFailed, build
@@ -405,6 +405,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=float, help="per-query time limit in seconds (default 10)")
     s.add_argument("--max-rows", type=int, help="rows per result before truncation (default 10000)")
     s.add_argument("--workers", type=int, help="query worker processes (default: number of cores, at least 2)")
+    s.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="answer saved queries, applicability, facts and pages from an in-memory copy of the embedded "
+        "store (several times faster; about 1 GB of RAM per million triples; default $REGKG_IN_MEMORY)",
+    )
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.set_defaults(func=cmd_serve)
     return p

@@ -68,6 +68,7 @@ class Settings:
     query_timeout: float = 10.0  # seconds, per SPARQL query
     max_rows: int = 10_000  # rows (or triples) per result before truncation
     workers: int = 2  # query worker processes
+    in_memory: bool = False  # the service's own answers read an in-memory copy of the embedded store
     queue_timeout: float = 30.0  # seconds a query may wait for a free worker before a 503
     service_allowlist: tuple[str, ...] = ()  # hosts SERVICE may call; empty: none
     max_request_bytes: int = 1_000_000  # largest accepted request body or query string
@@ -164,6 +165,7 @@ class Settings:
             "ingest_token": os.environ.get("REGKG_INGEST_TOKEN", "").strip(),
             "ingest_path": Path(ingest_dir).expanduser().absolute() if ingest_dir else None,
             "ingest_reasoner": _env_bool("REGKG_INGEST_REASONER", True),
+            "in_memory": _env_bool("REGKG_IN_MEMORY", False),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

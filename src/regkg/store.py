@@ -226,6 +226,18 @@ def write_dump(data: bytes, out: Path) -> None:
 T = TypeVar("T")
 
 
+def _memory_copy(path: Path, db: Path) -> ox.Store:
+    """The build's dataset in an in-memory store: from its N-Quads dump, else from its database."""
+    memory = ox.Store()
+    dump = path / "dumps" / "regkg.nq.gz"
+    if dump.is_file():
+        with gzip.open(dump, "rb") as data:
+            memory.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+    else:
+        memory.bulk_extend(ox.Store.read_only(str(db)))
+    return memory
+
+
 class Derived:
     """What is computed from a store handle's data once and kept with the handle (name tables,
     text indexes, the facts base): one handle stands for one build, which never changes."""
@@ -249,14 +261,17 @@ class Derived:
 
 
 class Store:
-    """A read-only handle on a built store."""
+    """A read-only handle on a built store: its on-disk database, or with ``in_memory`` a copy of
+    it in memory (pyoxigraph's in-memory store: the same engine without the disk reads, several
+    times faster; about 1 GB of RAM per million triples)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, in_memory: bool = False) -> None:
         db = path / "oxigraph"
         if not db.is_dir():
             raise StoreMissing(f"no regkg store at {path}; run `regkg build` first")
         self.path = path
-        self._store = ox.Store.read_only(str(db))
+        self.in_memory = in_memory
+        self._store = _memory_copy(path, db) if in_memory else ox.Store.read_only(str(db))
         self._info = read_build_info(path)  # a build never changes: read once, still known if it is removed
         self.derived = Derived()
 

@@ -8,6 +8,7 @@ from typing import Any
 import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ..answers.saved_queries import ParameterError, SavedQuery, load_saved_queries, run_saved_query
 from ..results import to_csv, to_json
@@ -55,6 +56,10 @@ def answer(results: Any, fmt: str, query: SavedQuery, values: dict[str, str]) ->
     return JSONResponse(body)
 
 
+def _run(store: Any, query: SavedQuery, values: dict[str, str], fmt: str) -> Response:
+    return answer(run_saved_query(store, query, values), fmt, query, values)
+
+
 def _endpoint(query: SavedQuery) -> Any:
     async def run(request: Request, **params: str | None) -> Response:
         values = {k: v for k, v in params.items() if k != "format" and v is not None}
@@ -63,11 +68,10 @@ def _endpoint(query: SavedQuery) -> Any:
         fmt = fmt or choose(request.headers.get("accept"), QUERY_RESULT_TYPES, "rows")
         if fmt is None:
             return problem(406, "available as application/json, application/sparql-results+json or text/csv")
-        try:
-            results = run_saved_query(request.app.state.store, query, values)
+        try:  # in a thread: a listing over a large store takes a while, and the event loop serves others meanwhile
+            return await run_in_threadpool(_run, request.app.state.store, query, values, fmt)
         except ParameterError as exc:
             return problem(exc.status, str(exc))
-        return answer(results, fmt, query, values)
 
     signature = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
     for p in query.parameters:
