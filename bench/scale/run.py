@@ -171,11 +171,16 @@ def saved_query_calls(store: Any) -> dict[str, Callable[[], int]]:
     from regkg.answers.saved_queries import load_saved_queries, run_saved_query
 
     calls: dict[str, Callable[[], int]] = {}
-    for name, query in sorted(load_saved_queries(ROOT / "queries").items()):
+    queries = sorted(load_saved_queries(ROOT / "queries").items())
+    for name, query in queries:
         values = {p.name: p.example for p in query.parameters}
         calls[f"query:{name}"] = lambda q=query, v=values: len(list(run_saved_query(store, q, v)))
     for medicine, on in APPLICABILITY:
         calls[f"applicability:{medicine}"] = lambda m=medicine, d=on: len(applicability(store, m, d)["frameworks"])
+    # whole-corpus listings: the queries whose parameters are all optional, run without any
+    for name, query in queries:
+        if query.parameters and all(p.optional for p in query.parameters):
+            calls[f"listing:{name}"] = lambda q=query: len(list(run_saved_query(store, q, {})))
     return calls
 
 
@@ -204,10 +209,14 @@ def rdflib_calls(nquads: Path, oxstore: Any) -> tuple[dict[str, Callable[[], int
         return rdflib.URIRef(term.value)
 
     calls: dict[str, Callable[[], int]] = {}
-    for name, query in sorted(load_saved_queries(ROOT / "queries").items()):
+    queries = sorted(load_saved_queries(ROOT / "queries").items())
+    for name, query in queries:
         bindings = {rdflib.Variable(p.name): to_rdflib(bind(oxstore, p, p.example)) for p in query.parameters}
         text = prologue + query.text
         calls[f"query:{name}"] = lambda t=text, b=bindings: len(list(dataset.query(t, initBindings=b)))
+    for name, query in queries:
+        if query.parameters and all(p.optional for p in query.parameters):
+            calls[f"listing:{name}"] = lambda t=prologue + query.text: len(list(dataset.query(t)))
     return calls, load_seconds
 
 
@@ -303,6 +312,18 @@ def run_size(size: int, virtuoso: str | None, backends: set[str], previous: dict
                 results["oxigraph"]["http"] = http_throughput({}, store_path)
         except (TimeoutError, OSError) as exc:
             results["oxigraph"]["http_error"] = str(exc).splitlines()[0][:200]
+    if "memory" in backends:
+        print("  embedded store, in memory", flush=True)
+        started = time.perf_counter()
+        memory = Store(store_path, in_memory=True)
+        copy_seconds = time.perf_counter() - started
+        results["memory"] = {"copy_seconds": copy_seconds, "calls": time_calls(saved_query_calls(memory))}
+        del memory
+        try:
+            if "http" in backends:
+                results["memory"]["http"] = http_throughput({"REGKG_IN_MEMORY": "1"}, store_path)
+        except (TimeoutError, OSError) as exc:
+            results["memory"]["http_error"] = str(exc).splitlines()[0][:200]
     if "rdflib" in backends and size <= RDFLIB_MAX:
         print("  rdflib", flush=True)
         calls, load_seconds = rdflib_calls(store_path / "dumps" / "regkg.nq.gz", store)
@@ -371,6 +392,30 @@ def _ratio(a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
     return f"{a['p50'] / b['p50']:.1f}x"
 
 
+def verdict(on_disk: dict[str, Any], memory: dict[str, Any], rdflib_: dict[str, Any]) -> list[str]:
+    """The targets (every targeted call under 50 ms p50; at least 20x rdflib), counted per store."""
+    targeted = [n for n in on_disk if not n.startswith("listing:")]
+    out = []
+    for label, calls in (("on disk", on_disk), ("in memory", memory)):
+        if not calls:
+            continue
+        slow = [f"`{n}` {_cell(calls.get(n))}" for n in targeted if not (calls.get(n) or {}).get("p50", 1e9) < 50]
+        line = f"- Under 50 ms p50 {label}: {len(targeted) - len(slow)} of {len(targeted)} targeted calls"
+        out.append(line + (f"; not: {', '.join(slow)}." if slow else "."))
+        ratios = []
+        for n in targeted:
+            r, c = rdflib_.get(n), calls.get(n)
+            if r and c and c.get("p50"):
+                ratios.append(((r.get("p50") or r.get("first_ms") or 0) / c["p50"], n, bool(r.get("dnf"))))
+        if ratios:
+            under = [f"`{n}` {'> ' if dnf else ''}{x:.1f}x" for x, n, dnf in sorted(ratios) if x < 20]
+            out.append(
+                f"- rdflib / {label}: {len(ratios) - len(under)} of {len(ratios)} targeted calls at least 20x"
+                + (f"; under 20x: {', '.join(under)}." if under else ".")
+            )
+    return out
+
+
 def write_report(entries: list[dict[str, Any]]) -> None:
     entries = sorted(entries, key=lambda e: e["size"])
     lines = [
@@ -423,35 +468,40 @@ def write_report(entries: list[dict[str, Any]]) -> None:
         backends = e["backends"]
         if "oxigraph" not in backends:
             continue
-        names = list(backends["oxigraph"]["calls"])
+        ox_calls = backends["oxigraph"]["calls"]
+        mem_calls = backends.get("memory", {}).get("calls", {})
+        vt_calls = backends.get("virtuoso", {}).get("calls", {})
+        rd_calls = backends.get("rdflib", {}).get("calls", {})
+        names = list(dict.fromkeys([*ox_calls, *mem_calls]))
         lines += [
             f"### {e['size']:,} triples",
             "",
-            "| call | rows | embedded p50 | p99 | Virtuoso p50 | Virtuoso / embedded | rdflib p50"
-            " | rdflib / embedded |",
-            "|---|--:|--:|--:|--:|--:|--:|--:|",
+            "| call | rows | on disk p50 | p99 | in memory p50 | p99 | Virtuoso p50 | Virtuoso / on disk | rdflib p50"
+            " | rdflib / on disk | rdflib / in memory |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
         ]
-        ox_calls = backends["oxigraph"]["calls"]
-        vt_calls = backends.get("virtuoso", {}).get("calls", {})
-        rd_calls = backends.get("rdflib", {}).get("calls", {})
         for name in names:
-            o, v, r = ox_calls[name], vt_calls.get(name), rd_calls.get(name)
+            o, m, v, r = ox_calls.get(name, {}), mem_calls.get(name), vt_calls.get(name), rd_calls.get(name)
+            rows = o.get("rows", (m or {}).get("rows", "–"))
             lines.append(
-                f"| {name} | {o.get('rows', '–')} | {_cell(o)} | {_fmt(o.get('p99'))} | "
-                f"{_cell(v)} | {_ratio(v, o)} | {_cell(r)} | {_ratio(r, o)} |"
+                f"| {name} | {rows} | {_cell(o)} | {_fmt(o.get('p99'))} | {_cell(m)} | {_fmt((m or {}).get('p99'))} | "
+                f"{_cell(v)} | {_ratio(v, o)} | {_cell(r)} | {_ratio(r, o)} | {_ratio(r, m)} |"
             )
+        lines += ["", *verdict(ox_calls, mem_calls, rd_calls)]
         extra = []
         if "virtuoso" in backends:
             extra.append(f"Virtuoso load (regkg publish, SPARQL Update): {backends['virtuoso']['load_seconds']:.1f} s")
         if "rdflib" in backends:
             extra.append(f"rdflib load: {backends['rdflib']['load_seconds']:.1f} s")
-        http = backends["oxigraph"].get("http")
-        if http:
-            extra.append(
-                f"HTTP: {http['requests_per_s']:.0f} requests/s, p50 {_fmt(http['p50'])} ms,"
-                f" p99 {_fmt(http['p99'])} ms,"
-                f" {http['errors']} errors"
-            )
+        if "memory" in backends:
+            extra.append(f"in-memory copy made in {backends['memory']['copy_seconds']:.1f} s")
+        for backend, label in (("oxigraph", "on disk"), ("memory", "in memory")):
+            http = backends.get(backend, {}).get("http")
+            if http:
+                extra.append(
+                    f"HTTP ({label}): {http['requests_per_s']:.0f} requests/s, p50 {_fmt(http['p50'])} ms,"
+                    f" p99 {_fmt(http['p99'])} ms, {http['errors']} errors"
+                )
         lines += ["", "; ".join(extra) + ".", ""]
     REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     plot(entries)
@@ -507,8 +557,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--backends",
-        default="build,oxigraph,http,virtuoso,rdflib",
-        help="comma-separated steps: build (else reuse the last store), oxigraph, http, virtuoso, rdflib",
+        default="build,oxigraph,memory,http,virtuoso,rdflib",
+        help="comma-separated steps: build (else reuse the last store), oxigraph (on disk), memory (in-memory copy),"
+        " http (with oxigraph and memory), virtuoso, rdflib",
     )
     parser.add_argument("--report-only", action="store_true", help="regenerate the report from results.json")
     args = parser.parse_args(argv)

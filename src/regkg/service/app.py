@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -34,11 +35,20 @@ log = logging.getLogger("regkg.service")
 
 
 def _open_store(settings: Settings, version: str) -> StoreBackend:
-    """A store handle with its in-memory indexes built (now, not on the first request)."""
+    """A store handle whose search index and facts base are being built in the background: the
+    service answers SPARQL, saved queries, applicability and pages at once (a large store takes
+    minutes to index), and a search or facts request made meanwhile waits for its index."""
     store = open_store(settings, version)
-    search_index(store)
-    fact_base(store)
+    threading.Thread(target=_index, args=(store,), name="regkg-index", daemon=True).start()
     return store
+
+
+def _index(store: StoreBackend) -> None:
+    try:
+        search_index(store)
+        fact_base(store)
+    except Exception:  # a store removed or an endpoint gone meanwhile: the request that needs it will say
+        log.exception("regkg: cannot index the store")
 
 
 async def reload_store(app: FastAPI) -> bool:
