@@ -73,6 +73,19 @@ def _write_gzip(path: Path, data: bytes) -> None:
         out.write(data)
 
 
+def _write_dumps(plain: Path, dumps: Path, failed: list[BaseException]) -> None:
+    """The gzipped N-Quads and TriG dumps of an N-Quads file (the TriG serialised from the file,
+    not read back from the database: four times faster)."""
+    try:
+        with open(plain, "rb") as data, _gzip_writer(dumps / "regkg.nq.gz") as out:
+            shutil.copyfileobj(data, out, 1 << 20)
+        with _gzip_writer(dumps / "regkg.trig.gz") as out:
+            quads = ox.parse(path=str(plain), format=ox.RdfFormat.N_QUADS)
+            ox.serialize(quads, output=out, format=ox.RdfFormat.TRIG, prefixes=OUTPUT_PREFIXES)
+    except BaseException as exc:  # re-raised by the writer
+        failed.append(exc)
+
+
 def _fsync_dir(path: Path) -> None:
     """Make a rename or a new entry in a directory durable."""
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -141,15 +154,19 @@ def write_store(
                         out.write("".join(batch).encode("utf-8"))
                         batch.clear()
                 out.write("".join(batch).encode("utf-8"))
-        store = ox.Store(str(tmp_dir / "oxigraph"))
-        store.bulk_load(path=str(plain), format=ox.RdfFormat.N_QUADS)
-        store.flush()
-        with open(plain, "rb") as data, _gzip_writer(dumps / "regkg.nq.gz") as out:
-            shutil.copyfileobj(data, out, 1 << 20)
+        failed: list[BaseException] = []
+        dumping = threading.Thread(target=_write_dumps, args=(plain, dumps, failed), name="regkg-dumps")
+        dumping.start()  # the dumps are written from the same file while the database loads (2 cores)
+        try:
+            store = ox.Store(str(tmp_dir / "oxigraph"))
+            store.bulk_load(path=str(plain), format=ox.RdfFormat.N_QUADS)
+            store.flush()
+            del store
+        finally:
+            dumping.join()
+        if failed:
+            raise failed[0]
         plain.unlink()
-        with _gzip_writer(dumps / "regkg.trig.gz") as out:
-            store.dump(out, ox.RdfFormat.TRIG, prefixes=OUTPUT_PREFIXES)
-        del store
         with open(tmp_dir / "build.json", "w", encoding="utf-8") as out:
             out.write(json.dumps(info, indent=2, sort_keys=True) + "\n")
             out.flush()
