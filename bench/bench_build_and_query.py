@@ -6,6 +6,7 @@ Same data (the shipped dataset), same queries. Writes bench/results-build.md. Ru
 from __future__ import annotations
 
 import platform
+import runpy
 import statistics
 import sys
 import tempfile
@@ -90,6 +91,7 @@ def main() -> int:
         rd = statistics.median(timed(lambda q=query: list(union.query(PROLOGUE + q)), 5))
         lines.append(f"| {name} | {rows_ox} | {ox:.2f} | {rd:.1f} | {rd / ox:.0f}x |")
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    runpy.run_path(str(Path(__file__).resolve().parents[1] / "bench" / "combine.py"), run_name="__main__")
     print(OUT.read_text(encoding="utf-8"))
     return 0
 

@@ -27,6 +27,7 @@ import argparse
 import itertools
 import os
 import platform
+import runpy
 import sys
 import threading
 import time
@@ -379,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     text, ok = report(result, health_bound=args.health_bound, idle_bound=args.idle_bound)
     args.output.write_text(text, encoding="utf-8")
+    runpy.run_path(str(Path(__file__).resolve().parents[1] / "bench" / "combine.py"), run_name="__main__")
     print(text)
     print(f"written to {args.output}")
     return 0 if ok else 1

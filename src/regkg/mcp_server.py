@@ -41,8 +41,8 @@ import pyoxigraph as ox
 from . import __version__
 from .answers.applicability import ApplicabilityError, Facts
 from .answers.applicability import applicability as decide_applicability
+from .answers.facts import check_facts_allowed, facts_document, resolve_medicine
 from .answers.facts import facts as find_facts
-from .answers.facts import facts_document, resolve_medicine
 from .answers.saved_queries import ParameterError, SavedQuery, load_saved_queries
 from .answers.saved_queries import run_saved_query as execute_saved_query
 from .answers.search import AnswerError, hits_document
@@ -379,6 +379,7 @@ class Backend:
         return hits_document(q, find_resources(self.store, q, limit=limit, types=types))
 
     def facts(self, q: str | None = None, medicine: str | None = None, limit: int = 50) -> dict[str, Any]:
+        check_facts_allowed(self.store, self.settings.facts_max_triples)
         resolved = resolve_medicine(self.store, medicine) if medicine and medicine.strip() else None
         found = find_facts(self.store, q=q, medicine=medicine, limit=limit)
         return facts_document(found, q=q, medicine=medicine, resolved=resolved)

@@ -144,6 +144,27 @@ class AmbiguousMedicine(AnswerError):
     status = 400
 
 
+class FactsUnavailable(AnswerError):
+    """The store is too large for the in-memory facts base (REGKG_FACTS_MAX_TRIPLES)."""
+
+    status = 503
+
+
+def facts_allowed(store: Store, max_triples: int) -> bool:
+    """Whether the facts base may be built for this store (``max_triples`` 0: no limit)."""
+    return max_triples <= 0 or len(store) <= max_triples
+
+
+def check_facts_allowed(store: Store, max_triples: int) -> None:
+    """Raise :class:`FactsUnavailable` when the facts base would be too large to build."""
+    if not facts_allowed(store, max_triples):
+        raise FactsUnavailable(
+            f"facts are not served for this store: {len(store):,} triples, over the limit of {max_triples:,} "
+            "(REGKG_FACTS_MAX_TRIPLES; the facts base takes about 3 GB of memory per million triples); "
+            "use the saved queries (/api/queries) or SPARQL (/sparql), which answer with the same citations"
+        )
+
+
 @dataclass(frozen=True)
 class Citation:
     """Where a fact is said: the source document, the provision and the verbatim words."""

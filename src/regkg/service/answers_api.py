@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from ..answers.facts import facts, facts_document, facts_jsonld, resolve_medicine
+from ..answers.facts import check_facts_allowed, facts, facts_document, facts_jsonld, resolve_medicine
 from ..answers.search import AnswerError, hits_document, hits_jsonld, search
 from ..store import Store
 from .errors import problem
@@ -71,6 +71,7 @@ def get_facts(
         return problem(406, "facts are available as application/json or application/ld+json (format=json|jsonld)")
     store: Store = request.app.state.store
     try:
+        check_facts_allowed(store, request.app.state.settings.facts_max_triples)
         resolved = resolve_medicine(store, medicine) if medicine and medicine.strip() else None
         found = facts(store, q=q, medicine=resolved.iri if resolved else None, limit=limit)
     except AnswerError as exc:

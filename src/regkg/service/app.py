@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
-from ..answers.facts import fact_base
+from ..answers.facts import fact_base, facts_allowed
 from ..answers.search import search_index
 from ..backend import StoreBackend, open_store, store_version, worker_target
 from ..ingest import recover_if_idle
@@ -39,14 +39,17 @@ def _open_store(settings: Settings, version: str) -> StoreBackend:
     service answers SPARQL, saved queries, applicability and pages at once (a large store takes
     minutes to index), and a search or facts request made meanwhile waits for its index."""
     store = open_store(settings, version)
-    threading.Thread(target=_index, args=(store,), name="regkg-index", daemon=True).start()
+    indexing = threading.Thread(target=_index, args=(store, settings.facts_max_triples), name="regkg-index")
+    indexing.daemon = True
+    indexing.start()
     return store
 
 
-def _index(store: StoreBackend) -> None:
+def _index(store: StoreBackend, facts_max_triples: int) -> None:
     try:
         search_index(store)
-        fact_base(store)
+        if facts_allowed(store, facts_max_triples):
+            fact_base(store)
     except Exception:  # a store removed or an endpoint gone meanwhile: the request that needs it will say
         log.exception("regkg: cannot index the store")
 

@@ -1,5 +1,6 @@
-"""The in-memory copy of the embedded store (REGKG_IN_MEMORY, `regkg serve --in-memory`) gives the
-same answers as the on-disk store, and the service serves from it."""
+"""Serving large stores: the in-memory copy of the embedded store (REGKG_IN_MEMORY, `regkg serve
+--in-memory`) gives the same answers as the on-disk store and the service serves from it; above
+REGKG_FACTS_MAX_TRIPLES the facts route says why it is not served, and the rest is served."""
 
 from __future__ import annotations
 
@@ -69,3 +70,14 @@ def test_service_serves_from_the_in_memory_copy(built_store: Store) -> None:
         sparql = client.get("/sparql", params={"query": "ASK { ?s a rk:MedicinalProduct }"},
                             headers={"Accept": "application/sparql-results+json"})  # fmt: skip
         assert sparql.status_code == 200 and sparql.json()["boolean"] is True
+
+
+def test_facts_are_refused_clearly_above_the_size_limit(built_store: Store) -> None:
+    with (
+        running_server(built_store.path, {"REGKG_FACTS_MAX_TRIPLES": "100"}) as url,
+        httpx.Client(base_url=str(url)) as client,
+    ):
+        response = client.get("/api/facts", params={"medicine": "Lutathera"})
+        assert response.status_code == 503, response.text
+        assert "REGKG_FACTS_MAX_TRIPLES" in response.json()["detail"]
+        assert client.get("/api/queries/boards").status_code == 200, "the rest is served"
