@@ -52,10 +52,14 @@ def build_quote_index(store: Store) -> QuoteIndex | None:
     starts: list[int] = []
     parts: list[str] = []
     position = 0
-    for row in store.query("SELECT DISTINCT ?s ?q WHERE { ?s oa:exact ?q }"):
+    seen: set[tuple[str, str]] = set()
+    for row in store.query("SELECT ?s ?q WHERE { ?s oa:exact ?q }"):
         selector, quote = row["s"], row["q"].value.lower()
         if not isinstance(selector, ox.NamedNode) or SEPARATOR in quote:
             return None
+        if (key := (selector.value, quote)) in seen:  # the same statement in several graphs
+            continue
+        seen.add(key)
         selectors.append(str(selector))
         starts.append(position)
         parts.append(quote + SEPARATOR)

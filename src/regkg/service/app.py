@@ -16,11 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
 from ..answers.facts import fact_base, facts_allowed
+from ..answers.quote_index import quote_index
 from ..answers.search import search_index
 from ..backend import StoreBackend, open_store, store_version, worker_target
 from ..ingest import recover_if_idle
 from ..settings import Settings
-from ..store import StoreMissing
+from ..store import Store, StoreMissing
 from . import answers_api, applicability_api, dataset, documents_api, linked_data, query_page, security, sparql
 from .api import add_saved_query_routes
 from .errors import problem
@@ -35,7 +36,7 @@ log = logging.getLogger("regkg.service")
 
 
 def _open_store(settings: Settings, version: str) -> StoreBackend:
-    """A store handle whose search index and facts base are being built in the background: the
+    """A store handle whose search index, quote index and facts base are built in the background: the
     service answers SPARQL, saved queries, applicability and pages at once (a large store takes
     minutes to index), and a search or facts request made meanwhile waits for its index."""
     store = open_store(settings, version)
@@ -48,6 +49,8 @@ def _open_store(settings: Settings, version: str) -> StoreBackend:
 def _index(store: StoreBackend, facts_max_triples: int) -> None:
     try:
         search_index(store)
+        if isinstance(store, Store):
+            quote_index(store)
         if facts_allowed(store, facts_max_triples):
             fact_base(store)
     except Exception:  # a store removed or an endpoint gone meanwhile: the request that needs it will say
