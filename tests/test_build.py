@@ -47,7 +47,7 @@ def test_blank_nodes_are_skolemised_to_stable_iris(built_store: Store) -> None:
 def test_rebuild_swaps_the_store_atomically_and_cleans_old_builds(project_copy: Path) -> None:
     settings = Settings(root=project_copy, store_path=project_copy / "var" / "store")
     first = build(settings, reasoner=False)
-    second = build(settings, reasoner=False)
+    second = build(settings, reasoner=False, full=True)
     assert settings.store_path.is_symlink()
     assert settings.store_path.resolve() == second.build_dir.resolve()
     assert not first.build_dir.exists(), "the previous build directory should be removed after the swap"

@@ -170,9 +170,10 @@ def publish(settings: Settings, nquads: bytes | Iterable[str], info: dict[str, A
     spec = settings.store
     if not spec.remote:
         from .store import write_store
+        from .validation import cache_dir
 
         assert spec.path is not None
-        return write_store(spec.path, nquads, info)
+        return write_store(spec.path, nquads, info, dump_cache=cache_dir(settings) / "dumps")
     from .remote_store import publish_remote
 
     publish_remote(settings, nquads, info)

@@ -12,7 +12,8 @@ from .loading import Prepared
 from .report import Report
 from .settings import Settings
 from .store import store_lock
-from .validation import validate
+from .incremental import context_digest, plan, try_rebuild
+from .validation import check_dataset, check_files, dataset_store
 
 
 class ValidationFailed(Exception):
@@ -29,6 +30,7 @@ class BuildResult:
     build_dir: Path | None  # None on a remote store
     info: dict[str, Any]
     report: Report
+    unchanged: bool = False  # no data changed since the last build: the store was kept
 
 
 def dataset_nquads(prepared: list[Prepared]) -> list[str]:
@@ -39,20 +41,44 @@ def dataset_nquads(prepared: list[Prepared]) -> list[str]:
     return sorted(lines)
 
 
-def build(settings: Settings, *, reasoner: bool = True) -> BuildResult:
+def build(settings: Settings, *, reasoner: bool = True, full: bool = False) -> BuildResult:
     """Validate the project's data and the ingested documents (see :mod:`regkg.ingest`), then
-    (re)build the store, under the store's write lock; raises ValidationFailed."""
+    (re)build the store, under the store's write lock; raises ValidationFailed.
+
+    When only documents changed since the last build of the embedded store, the new store is
+    the previous one patched and only what the change reaches is re-checked
+    (:mod:`regkg.incremental`); ``full`` always checks and writes everything."""
     from .ingest import data_view, dataset, recover  # ingest builds on this module
 
     with store_lock(settings.store_path):
         recover(settings)  # an ingest interrupted by a crash: finish or undo it first
         with data_view(settings) as view:
-            report, loaded = validate(view.files, view.settings, reasoner=reasoner)
+            report = Report()
+            started = time.perf_counter()
+            prepared, shapes = check_files(view.files, view.settings, report)
+            report.timings["prepare"] = round(time.perf_counter() - started, 3)
             if view.problems:
                 report.extend("ingest", view.problems)
+            if not report.ok or shapes is None:
+                raise ValidationFailed(report)
+            lines, info = dataset(view, prepared, report)
+            info["context"] = context_digest(view.files, view.settings, reasoner=reasoner)
+            step = None if full else plan(settings, info)
+            if step is not None and not step.changed:  # nothing changed: keep the store
+                return BuildResult(settings.store_path, step.previous, step.previous_info, report, unchanged=True)
+            if step is not None:
+                build_dir = try_rebuild(view.settings, step, lines, info, report, prepared, shapes)
+                if not report.ok:
+                    raise ValidationFailed(report)
+                if build_dir is not None:  # else the change reaches too much: the full build below
+                    info["checks"] = report.checks
+                    return BuildResult(settings.store_path, build_dir, info, report)
+            started = time.perf_counter()
+            check_dataset(dataset_store(prepared), prepared, shapes, view.settings, report, reasoner=reasoner)
+            report.timings["checks"] = round(time.perf_counter() - started, 3)
             if not report.ok:
                 raise ValidationFailed(report)
-            lines, info = dataset(view, loaded, report)
+            info["checks"] = report.checks
         started = time.perf_counter()
         build_dir = publish(settings, lines, {**info, "timings": report.timings})
         report.timings["write"] = round(time.perf_counter() - started, 3)

@@ -31,13 +31,22 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(args.store)
     try:
-        result = build(settings, reasoner=not args.no_reasoner)
+        result = build(settings, reasoner=not args.no_reasoner, full=args.full)
     except ValidationFailed as exc:
         print(exc.report.text(), file=sys.stderr)
         _err("build refused: the data has problems; the store was not changed")
         return EXIT_INVALID
     info = result.info
+    if result.unchanged:
+        print(f"store {settings.store.location} is up to date (digest {info['digest'][:16]}): no data changed")
+        return EXIT_OK
     print(f"built {settings.store.location} ({info['quads']} quads, digest {info['digest'][:16]})")
+    if "incremental" in info:
+        step = info["incremental"]
+        print(
+            f"  incremental: {step['changed_graphs']} graph(s) changed ({step['quads_changed']} quads), "
+            f"{step['nodes_checked']} node(s) re-checked; `regkg build --full` checks everything"
+        )
     for graph, count in sorted(info["graphs"].items()):
         print(f"  {count:6d}  {graph}")
     print(result.report.text())
@@ -295,6 +304,9 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="validate everything, then (re)build the store atomically")
     b.add_argument("--store", help="store: path, oxigraph:PATH or sparql:URL (default $REGKG_STORE or var/store)")
     b.add_argument("--no-reasoner", action="store_true", help="skip the OWL consistency check (HermiT)")
+    b.add_argument(
+        "--full", action="store_true", help="check every document and rewrite the whole store (no incremental build)"
+    )
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser(

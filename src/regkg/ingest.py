@@ -56,7 +56,7 @@ from .loading import Prepared, prepare_all
 from .namespaces import GRAPH, OWL, PROV, RDF, XSD, document_graph
 from .report import Problem, Report
 from .settings import Settings
-from .store import read_build_info, store_lock, write_store
+from .store import graph_digest, lines_by_graph, read_build_info, store_lock, write_store
 
 log = logging.getLogger("regkg.ingest")
 STEM_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -341,15 +341,13 @@ def dataset(view: DataView, loaded: list[Prepared], report: Report) -> tuple[lis
     lines = dataset_nquads(loaded)
     if view.versions:
         lines = sorted(set(lines) | set(revision_lines(view.versions, view.current)))
-    graphs: dict[str, int] = {}
-    for line in lines:
-        graph = line.rsplit(" <", 1)[1].split(">", 1)[0]
-        graphs[graph] = graphs.get(graph, 0) + 1
+    groups = lines_by_graph(lines)
     root = view.settings.root
     info: dict[str, Any] = {
         "digest": digest(lines),
         "quads": len(lines),
-        "graphs": graphs,
+        "graphs": {graph: len(group) for graph, group in groups.items()},
+        "graph_digests": {graph: graph_digest(group) for graph, group in groups.items()},
         "inputs": {
             DataFile(view.shown_as.get(f.path, f.path), f.graph, f.kind).display(root): sha256(f.path.read_bytes())
             for f in view.files
@@ -624,7 +622,11 @@ def _commit(settings: Settings, change: _Change, reasoner: bool) -> tuple[Path, 
         manifest["audit"] = {**change.audit, "store_digest_after": info["digest"]}
         _write_file(txdir / "manifest.tmp", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
         os.replace(txdir / "manifest.tmp", txdir / "manifest.json")
-        build_dir = write_store(settings.store_path, lines, info, keep_previous=True)
+        from .validation import cache_dir
+
+        build_dir = write_store(
+            settings.store_path, lines, info, keep_previous=True, dump_cache=cache_dir(settings) / "dumps"
+        )
     except BaseException:
         _settle(settings, txdir, recovered=False)  # rolls forward only if the swap happened
         raise

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +52,32 @@ SELECT DISTINCT ?g ?holder ?document ?exact ?name WHERE {
 }"""
 
 
-def check_quotes_store(store: Any, sources_dir: Path, origin: Callable[[str, str], str]) -> list[Problem]:
+def _citations_of(store: Any, nodes: Iterable[Any]) -> list[Any]:
+    """The citations whose check reads a triple about one of the nodes: the citation itself, its
+    holder, its selector or its document (index lookups)."""
+    import pyoxigraph as ox
+
+    from .namespaces import OA, RK
+
+    citation, source, selector = ox.NamedNode(str(RK.citation)), ox.NamedNode(str(OA.hasSource)), ox.NamedNode(
+        str(OA.hasSelector)
+    )
+    found = set()
+    for node in nodes:
+        found.update(q.object for q in store.quads_for_pattern(node, citation, None))
+        found.update(q.subject for q in store.quads_for_pattern(None, source, node))
+        found.update(q.subject for q in store.quads_for_pattern(None, selector, node))
+        if next(iter(store.quads_for_pattern(node, source, None)), None) is not None:
+            found.add(node)
+    return sorted(found, key=str)
+
+
+def check_quotes_store(
+    store: Any, sources_dir: Path, origin: Callable[[str, str], str], *, nodes: Iterable[Any] | None = None
+) -> list[Problem]:
     """The quote check over a whole dataset in a pyoxigraph store (one query, linear):
-    ``origin(graph, subject)`` names the file a citation holder comes from."""
+    ``origin(graph, subject)`` names the file a citation holder comes from. With ``nodes``
+    (pyoxigraph terms), only the citations that read a triple about one of them."""
     from .namespaces import PREFIXES
     from .terms import compact_iri
 
@@ -69,7 +92,14 @@ def check_quotes_store(store: Any, sources_dir: Path, origin: Callable[[str, str
             labels[document] = row["l"].value if row else "no label"
         return labels[document]
 
-    rows = store.query(_CITATIONS_QUERY, prefixes=PREFIXES, use_default_graph_as_union=True)
+    query = _CITATIONS_QUERY
+    if nodes is not None:
+        citations = _citations_of(store, nodes)
+        if not citations:
+            return []
+        values = " ".join(str(c) for c in citations)
+        query = query.replace("WHERE {", f"WHERE {{ VALUES ?citation {{ {values} }}", 1)
+    rows = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
     for row in rows:
         holder, document, exact, name = row["holder"].value, row["document"].value, row["exact"], row["name"]
         graph = row["g"].value

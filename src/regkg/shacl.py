@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -26,6 +26,7 @@ from .shacl_compiled import (
     check_shapes_compiled,
     compile_shapes,
     graph_origin,
+    restrict_focus,
     store_describer,
     to_rdflib,
     well_typed,
@@ -62,8 +63,10 @@ def check_shapes_store(
     *,
     rank: Callable[[str], object] | None = None,
     describe_focus: Callable[[Term], str] | None = None,
+    focus: Iterable[Term] | None = None,
 ) -> list[Problem]:
     """Run every shape over the union of the store's named graphs; one problem per violation.
+    With ``focus``, only over those of the shapes' focus nodes (:func:`restrict_focus`).
 
     ``origin(graph IRI, focus IRI)`` names the file of a focus node found in that graph (where
     it is a subject, else an object; among several graphs, the lowest ``rank``, default the IRI).
@@ -71,6 +74,8 @@ def check_shapes_store(
     ``describe_focus`` is given.
     """
     checks = compiled(shapes) if isinstance(shapes, rdflib.Graph) else shapes
+    if focus is not None:
+        checks = restrict_focus(checks, focus)
     return check_shapes_compiled(
         store, checks, graph_origin(store, origin, rank), describe_focus or store_describer(store)
     )

@@ -59,7 +59,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
@@ -86,6 +86,7 @@ __all__ = [
     "graph_origin",
     "node_shape",
     "path_text",
+    "restrict_focus",
     "run_checks",
     "store_describer",
     "to_rdflib",
@@ -211,6 +212,10 @@ class Violation:
     path: str
     message: str
 
+
+# Where a check's query selects its focus nodes (a comment: the query is unchanged), so that
+# :func:`restrict_focus` can narrow them with a VALUES block.
+FOCUS_MARK = "#regkg:focus-nodes\n"
 
 # ------------------------------------------------------------------ SPARQL text helpers
 
@@ -646,7 +651,7 @@ class _Compiler:
             branches.append(f"{{ {select} }}")
         body = " UNION ".join(f"{{ {b} }}" for b in branches)
         member = (lambda x: _any(t(x) for t in tests)) if len(tests) == len(branches) else None
-        return _Focus(f"{{ SELECT DISTINCT ?this WHERE {{ {body} }} }}", prefixes, member)
+        return _Focus(f"{{ SELECT DISTINCT ?this WHERE {{ {FOCUS_MARK}{body} }} }}", prefixes, member)
 
     def instance(self, x: str, classes: str) -> str:
         """Whether the node in variable x is an instance of one of the classes (SPARQL terms)."""
@@ -784,7 +789,7 @@ class _Compiler:
             )
         having = f"GROUP BY ?this HAVING (COUNT(DISTINCT {v}) > {bound})"
         if focus.member is not None and c.where is None:  # count every node's values, then keep the focus nodes
-            counted = f"{{ SELECT ?this WHERE {{ ?this {p} {v} }} {having} }}"
+            counted = f"{{ SELECT ?this WHERE {{ {FOCUS_MARK}?this {p} {v} }} {having} }}"
             return f"SELECT ?this WHERE {{ {counted} FILTER({focus.member('?this')}) }}"
         return f"SELECT ?this WHERE {{ {nodes} ?this {p} {v} .{where} }} {having}"
 
@@ -1156,6 +1161,19 @@ def _violations(check: CompiledCheck, rows: ox.QuerySolutions) -> Iterator[Viola
         focus = row["this"]
         value = row["value"] if check.value == "row" else focus if check.value == "focus" else None
         yield Violation(check, focus, value, check.path, message)
+
+
+def restrict_focus(checks: Sequence[CompiledCheck], nodes: Iterable[Term]) -> list[CompiledCheck]:
+    """The checks evaluated only over those of their focus nodes that are among ``nodes``: a
+    VALUES block on ?this where each query selects its focus nodes (:data:`FOCUS_MARK`)."""
+    values = " ".join(str(n) for n in nodes if not isinstance(n, ox.Literal))
+    restricted = []
+    for check in checks:
+        if FOCUS_MARK not in check.query:  # every compiled check has it; never narrow one without
+            raise ValueError(f"check {check.shape} {check.component} does not mark its focus nodes")
+        query = check.query.replace(FOCUS_MARK, f"VALUES ?this {{ {values} }}\n")
+        restricted.append(replace(check, query=query))
+    return restricted
 
 
 def run_checks(store: ox.Store, checks: Sequence[CompiledCheck]) -> list[Violation]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import fcntl
 import gzip
+import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -73,15 +75,75 @@ def _write_gzip(path: Path, data: bytes) -> None:
         out.write(data)
 
 
-def _write_dumps(plain: Path, dumps: Path, failed: list[BaseException]) -> None:
-    """The gzipped N-Quads and TriG dumps of an N-Quads file (the TriG serialised from the file,
-    not read back from the database: four times faster)."""
+_SUBJECT_PREDICATE = re.compile(r"(?:<[^>]*>|_:\S+) <[^>]*>")
+
+
+def graph_of(line: str) -> str:
+    """The graph IRI of a canonical N-Quads line ("" for the default graph)."""
+    head = line.rstrip("\n").removesuffix(" .")
+    if not head.endswith(">"):
+        return ""  # ends with a literal or a blank node: a triple
+    start = head.rfind("<") - 1  # IRIs hold no "<"
+    if start < 0 or head[start] != " " or _SUBJECT_PREDICATE.fullmatch(head[:start]):
+        return ""  # "<s> <p> <o>": the last IRI is the object
+    return head[start + 2 : -1]
+
+
+def lines_by_graph(lines: Iterable[str]) -> dict[str, list[str]]:
+    """N-Quads lines grouped by graph, graphs in sorted order (the default graph "" first)."""
+    groups: dict[str, list[str]] = {}
+    for line in lines:
+        groups.setdefault(graph_of(line), []).append(line)
+    return {g: groups[g] for g in sorted(groups)}
+
+
+def graph_digest(lines: list[str]) -> str:
+    """SHA-256 of one graph's sorted N-Quads lines: what an incremental build compares."""
+    h = hashlib.sha256()
+    for line in lines:
+        h.update(line.encode("utf-8"))
+    return h.hexdigest()
+
+
+def _members(lines: list[str], digest: str, cache: Path | None) -> tuple[bytes, bytes]:
+    """One graph's gzip members of the N-Quads and TriG dumps, from the cache when there."""
+    paths = [cache / f"{digest}.{kind}.gz" for kind in ("nq", "trig")] if cache else []
+    if paths and all(p.is_file() for p in paths):
+        return paths[0].read_bytes(), paths[1].read_bytes()
+    data = "".join(lines).encode("utf-8")
+    trig = ox.serialize(ox.parse(data, ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG, prefixes=OUTPUT_PREFIXES)
+    members = gzip.compress(data, compresslevel=6, mtime=0), gzip.compress(trig or b"", compresslevel=6, mtime=0)
+    for path, member in zip(paths, members, strict=False):
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_bytes(member)
+        os.replace(tmp, path)
+    return members
+
+
+def write_dumps(groups: dict[str, list[str]], dumps: Path, cache: Path | None = None) -> None:
+    """The gzipped N-Quads and TriG dumps, graph by graph: one gzip member per graph (sorted
+    lines; a TriG document with its prefixes), kept in ``cache`` by the graph's digest, so a
+    rebuild compresses only the graphs that changed. Any gzip reader reads the members as one
+    stream; equal datasets give equal bytes."""
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+    with open(dumps / "regkg.nq.gz", "wb") as nq, open(dumps / "regkg.trig.gz", "wb") as trig:
+        for lines in groups.values():
+            digest = graph_digest(lines)
+            used.add(digest)
+            nq_member, trig_member = _members(lines, digest, cache)
+            nq.write(nq_member)
+            trig.write(trig_member)
+    if cache is not None:  # keep only the members of this dataset
+        for member in cache.glob("*.gz"):
+            if member.name.split(".", 1)[0] not in used:
+                member.unlink(missing_ok=True)
+
+
+def _write_dumps(groups: dict[str, list[str]], dumps: Path, cache: Path | None, failed: list[BaseException]) -> None:
     try:
-        with open(plain, "rb") as data, _gzip_writer(dumps / "regkg.nq.gz") as out:
-            shutil.copyfileobj(data, out, 1 << 20)
-        with _gzip_writer(dumps / "regkg.trig.gz") as out:
-            quads = ox.parse(path=str(plain), format=ox.RdfFormat.N_QUADS)
-            ox.serialize(quads, output=out, format=ox.RdfFormat.TRIG, prefixes=OUTPUT_PREFIXES)
+        write_dumps(groups, dumps, cache)
     except BaseException as exc:  # re-raised by the writer
         failed.append(exc)
 
@@ -120,53 +182,37 @@ def read_build_info(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def write_store(
-    path: Path, nquads: bytes | Iterable[str], info: dict[str, Any], *, keep_previous: bool = False
-) -> Path:
-    """Write a new store from N-Quads (bytes, or lines streamed without joining them) and swap
-    it in atomically; returns the build directory.
-
-    Every step before the final rename of the link works on a directory nobody reads yet, so a
-    crash at any point (kill -9 included) leaves the link on the old build or on the new one;
-    leftovers of an interrupted write are removed by the next one. Older builds are removed
-    after the swap, except, with ``keep_previous``, the one the link pointed to (a running
-    service finishes the requests under way on it; the next write removes it)."""
+@contextmanager
+def staging(path: Path, digest: str) -> Iterator[Path]:
+    """A new build directory for the store at ``path``, which nobody reads until
+    :func:`commit` swaps it in; removed if the block raises."""
     builds = _builds_dir(path)
     builds.mkdir(parents=True, exist_ok=True)
     if path.exists() and not path.is_symlink():
         raise FileExistsError(f"{path} exists and is not a regkg store link; move it away or choose another --store")
-    previous = (path.parent / os.readlink(path)).resolve() if path.is_symlink() else None
-    build_dir = builds / f"{info['digest'][:16]}-{time.time_ns()}"
-    tmp_dir = builds / f".tmp-{build_dir.name}"
+    tmp_dir = builds / f".tmp-{digest[:16]}-{time.time_ns()}"
+    tmp_dir.mkdir()
+    (tmp_dir / "dumps").mkdir()
     try:
-        tmp_dir.mkdir()
-        dumps = tmp_dir / "dumps"
-        dumps.mkdir()
-        plain = tmp_dir / "load.nq"  # the bulk-load input, then gzipped as the N-Quads dump
-        with open(plain, "wb") as out:
-            if isinstance(nquads, bytes):
-                out.write(nquads)
-            else:
-                batch: list[str] = []
-                for line in nquads:
-                    batch.append(line)
-                    if len(batch) >= 50_000:
-                        out.write("".join(batch).encode("utf-8"))
-                        batch.clear()
-                out.write("".join(batch).encode("utf-8"))
-        failed: list[BaseException] = []
-        dumping = threading.Thread(target=_write_dumps, args=(plain, dumps, failed), name="regkg-dumps")
-        dumping.start()  # the dumps are written from the same file while the database loads (2 cores)
-        try:
-            store = ox.Store(str(tmp_dir / "oxigraph"))
-            store.bulk_load(path=str(plain), format=ox.RdfFormat.N_QUADS)
-            store.flush()
-            del store
-        finally:
-            dumping.join()
-        if failed:
-            raise failed[0]
-        plain.unlink()
+        yield tmp_dir
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+
+
+def commit(path: Path, tmp_dir: Path, info: dict[str, Any], *, keep_previous: bool = False) -> Path:
+    """Write build.json into a staged build directory and swap the store link to it (the commit
+    point: one rename); returns the build directory.
+
+    Every step before the rename works on a directory nobody reads yet, so a crash at any point
+    (kill -9 included) leaves the link on the old build or on the new one; leftovers of an
+    interrupted write are removed by the next one. Older builds are removed after the swap,
+    except, with ``keep_previous``, the one the link pointed to (a running service finishes the
+    requests under way on it; the next write removes it)."""
+    builds = tmp_dir.parent
+    previous = (path.parent / os.readlink(path)).resolve() if path.is_symlink() else None
+    build_dir = builds / tmp_dir.name.removeprefix(".tmp-")
+    try:
         with open(tmp_dir / "build.json", "w", encoding="utf-8") as out:
             out.write(json.dumps(info, indent=2, sort_keys=True) + "\n")
             out.flush()
@@ -189,6 +235,43 @@ def write_store(
     for stale in path.parent.glob(f".{path.name}.link-*"):  # left by writers killed before their swap
         stale.unlink(missing_ok=True)
     return build_dir
+
+
+def write_store(
+    path: Path,
+    nquads: bytes | Iterable[str],
+    info: dict[str, Any],
+    *,
+    keep_previous: bool = False,
+    dump_cache: Path | None = None,
+) -> Path:
+    """Write a new store from sorted N-Quads (bytes, or lines) and swap it in atomically
+    (:func:`staging`, then :func:`commit`); returns the build directory. The dumps are written
+    graph by graph (:func:`write_dumps`, members reused from ``dump_cache``) while the database
+    bulk-loads (2 cores)."""
+    lines = nquads.decode("utf-8").splitlines(keepends=True) if isinstance(nquads, bytes) else list(nquads)
+    with staging(path, info["digest"]) as tmp_dir:
+        plain = tmp_dir / "load.nq"  # the bulk-load input
+        with open(plain, "wb") as out:
+            for i in range(0, len(lines), 50_000):
+                out.write("".join(lines[i : i + 50_000]).encode("utf-8"))
+        failed: list[BaseException] = []
+        groups = lines_by_graph(lines)
+        dumping = threading.Thread(
+            target=_write_dumps, args=(groups, tmp_dir / "dumps", dump_cache, failed), name="regkg-dumps"
+        )
+        dumping.start()
+        try:
+            store = ox.Store(str(tmp_dir / "oxigraph"))
+            store.bulk_load(path=str(plain), format=ox.RdfFormat.N_QUADS)
+            store.flush()
+            del store
+        finally:
+            dumping.join()
+        if failed:
+            raise failed[0]
+        plain.unlink()
+    return commit(path, tmp_dir, info, keep_previous=keep_previous)
 
 
 def _graph_counts(lines: list[str]) -> dict[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import rdflib
@@ -22,6 +23,9 @@ from .quotes import check_quotes_store
 from .report import Problem, Report
 from .settings import Settings
 from .shacl import check_shapes_store
+
+if TYPE_CHECKING:
+    from .incremental import Scope
 
 
 class _Clock:
@@ -91,33 +95,63 @@ def _tbox(prepared: list[Prepared], settings: Settings) -> tuple[list[tuple[str,
     return parts, problems
 
 
+def check_files(
+    files: list[DataFile], settings: Settings, report: Report
+) -> tuple[list[Prepared], rdflib.Graph | None]:
+    """The checks made file by file (parse, privacy) and the shapes graph (None, with the
+    problem reported, when it does not parse)."""
+    prepared = prepare_all(files, settings.root, cache_dir(settings))
+    parse_problems = [p for item in prepared for p in item.problems if p.kind == "parse"]
+    report.extend("parse", parse_problems)
+    if parse_problems:
+        return prepared, None
+    shapes, problem = parse(DataFile(settings.shapes_file, "", "shapes"), settings.root)
+    if problem or shapes is None:
+        report.extend("shapes", [problem] if problem else [])
+        return prepared, None
+    report.extend("privacy", [p for item in prepared for p in item.problems if p.kind == "privacy"])
+    return prepared, shapes
+
+
+def check_dataset(
+    store: ox.Store,
+    prepared: list[Prepared],
+    shapes: rdflib.Graph,
+    settings: Settings,
+    report: Report,
+    *,
+    reasoner: bool = True,
+    scope: Scope | None = None,
+) -> None:
+    """The dataset-wide checks over a store holding every file's graph: quotes, SHACL,
+    disjointness, and HermiT on the ontology and reference data. With a ``scope`` (an
+    incremental build, :mod:`regkg.incremental`), only the nodes and graphs it names are
+    checked, and HermiT does not run (the ontology and reference data did not change)."""
+    clock = _Clock(report)
+    origins = Origins(prepared, settings.root)
+    nodes = scope.nodes if scope else None
+    report.extend("quotes", check_quotes_store(store, settings.sources_dir, origins, nodes=nodes))
+    clock("quotes")
+    report.extend("shacl", check_shapes_store(store, shapes, origins, focus=nodes))
+    clock("shacl")
+    parts, problems = _tbox(prepared, settings)
+    ontology = parts[0][1] if parts and prepared[0].file.kind == "ontology" else rdflib.Graph()
+    report.extend("disjointness", problems + check_instance_disjointness(store, ontology, origins, nodes=nodes))
+    clock("disjointness")
+    if reasoner and parts and scope is None:
+        report.extend("owl-consistency", check_consistency(parts))
+        clock("owl-consistency")
+
+
 def validate(files: list[DataFile], settings: Settings, *, reasoner: bool = True) -> tuple[Report, list[Prepared]]:
     """Run every check over the given files and return the report and the prepared files."""
     report = Report()
     clock = _Clock(report)
-    prepared = prepare_all(files, settings.root, cache_dir(settings))
+    prepared, shapes = check_files(files, settings, report)
     clock("prepare")
-    parse_problems = [p for item in prepared for p in item.problems if p.kind == "parse"]
-    report.extend("parse", parse_problems)
-    if parse_problems:
+    if shapes is None:
         return report, prepared
-    shapes, problem = parse(DataFile(settings.shapes_file, "", "shapes"), settings.root)
-    if problem or shapes is None:
-        report.extend("shapes", [problem] if problem else [])
-        return report, prepared
-    report.extend("privacy", [p for item in prepared for p in item.problems if p.kind == "privacy"])
     store = dataset_store(prepared)
     clock("load")
-    origins = Origins(prepared, settings.root)
-    report.extend("quotes", check_quotes_store(store, settings.sources_dir, origins))
-    clock("quotes")
-    report.extend("shacl", check_shapes_store(store, shapes, origins))
-    clock("shacl")
-    parts, problems = _tbox(prepared, settings)
-    ontology = parts[0][1] if parts and prepared[0].file.kind == "ontology" else rdflib.Graph()
-    report.extend("disjointness", problems + check_instance_disjointness(store, ontology, origins))
-    clock("disjointness")
-    if reasoner and parts:
-        report.extend("owl-consistency", check_consistency(parts))
-        clock("owl-consistency")
+    check_dataset(store, prepared, shapes, settings, report, reasoner=reasoner)
     return report, prepared

@@ -1,0 +1,114 @@
+"""Incremental rebuilds: after an edit, patching the previous store and re-checking what the
+change reaches gives the same store, the same dumps and the same refusals as a full build."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+
+from regkg import Settings
+from regkg.builder import ValidationFailed, build
+from regkg.store import Store
+
+from .conftest import ROOT
+
+LUTATHERA = "data/documents/ansm-2022-04-05-cpc-lutathera.ttl"
+LUMYKRAS = "data/documents/dgos-dss-2024-148-lumykras.ttl"
+
+
+@pytest.fixture(scope="module")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's data, built once (full); each test works on a copy."""
+    root = tmp_path_factory.mktemp("incremental-base")
+    for name in ("ontology", "data"):
+        shutil.copytree(ROOT / name, root / name)
+    build(_settings(root), reasoner=False)
+    return root
+
+
+def _settings(root: Path) -> Settings:
+    return Settings(root=root, store_path=root / "var" / "store")
+
+
+def _copy(base: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(base, root, symlinks=True)
+    return root
+
+
+def _edit(root: Path, file: str, old: str, new: str) -> None:
+    path = root / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"the edit's anchor is no longer in {file}: {old!r}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _outcome(root: Path, *, full: bool) -> tuple[str, object]:
+    try:
+        result = build(_settings(root), reasoner=False, full=full)
+    except ValidationFailed as exc:
+        assert full or "patch" in exc.report.timings, "the refused build did not go the incremental way"
+        return "refused", sorted(exc.report.problems)
+    return "built", result
+
+
+def test_nothing_changed_keeps_the_store(built_project: Path, tmp_path: Path) -> None:
+    root = _copy(built_project, tmp_path)
+    before = (root / "var" / "store").resolve()
+    result = build(_settings(root), reasoner=False)
+    assert result.unchanged, "a build with no data change should keep the store"
+    assert (root / "var" / "store").resolve() == before
+
+
+def test_a_valid_edit_patches_the_store_like_a_full_build(built_project: Path, tmp_path: Path) -> None:
+    root = _copy(built_project, tmp_path)
+    _edit(root, LUMYKRAS, '"En-tête : titre et destinataires"@fr', '"En-tête : titre, destinataires"@fr')
+    kind, result = _outcome(root, full=False)
+    assert kind == "built", f"the edit was refused: {result}"
+    assert "incremental" in result.info, "one changed document should be built incrementally"
+    assert result.info["incremental"]["changed_graphs"] == 1
+    patched = Store(result.build_dir)
+    dumps = {name: (result.build_dir / "dumps" / name).read_bytes() for name in ("regkg.nq.gz", "regkg.trig.gz")}
+    full_root = _copy(root, tmp_path / "full")
+    full = build(_settings(full_root), reasoner=False, full=True)
+    assert "incremental" not in full.info
+    assert result.info["digest"] == full.info["digest"], "the patched store's digest differs from a full build's"
+    assert patched.canonical_nquads() == Store(full.build_dir).canonical_nquads(), "the patched store differs"
+    for name, data in dumps.items():
+        assert data == (full.build_dir / "dumps" / name).read_bytes(), f"dump {name} differs from a full build's"
+    assert gzip.decompress(dumps["regkg.nq.gz"]).decode("utf-8").count("\n") == full.info["quads"]
+
+
+# Edits that break a check at each distance from what changed: the measure two links above a
+# condition, a quote, a document's own shape, a time point, a node typed twice (disjointness).
+BREAKING = {
+    "condition loses its board (measure two links up)": (LUTATHERA, "    rk:board <board/comete> ;\n", ""),
+    "quote no longer a span": (
+        LUTATHERA,
+        'oa:exact "sur proposition de la RCP nationale Comete"',
+        'oa:exact "sur proposition de la RCP Comete"',
+    ),
+    "time point loses its date": (LUMYKRAS, 'time:inXSDDate "2023-10-24"^^xsd:date ;', ""),
+    "document loses its source file name pattern": (
+        LUMYKRAS,
+        "rk:sourceFile \"dgos-dss-2024-148-lumykras.txt\"",
+        "rk:sourceFile \"dgos dss.pdf\"",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BREAKING))
+def test_a_breaking_edit_is_refused_as_by_a_full_build(built_project: Path, tmp_path: Path, case: str) -> None:
+    root = _copy(built_project, tmp_path)
+    before = (root / "var" / "store").resolve()
+    _edit(root, *BREAKING[case])
+    kind, problems = _outcome(root, full=False)
+    assert kind == "refused", f"{case}: the incremental build accepted a breaking edit"
+    assert (root / "var" / "store").resolve() == before, "a refused build changed the store"
+    assert not list(before.parent.glob(".tmp-*")), "a refused incremental build left its staged copy"
+    full_kind, full_problems = _outcome(root, full=True)
+    assert full_kind == "refused"
+    assert problems == full_problems, f"{case}: incremental and full builds found different problems"
