@@ -41,7 +41,8 @@ from .settings import Settings
 
 REACH = 3  # links followed backwards from a changed subject (see the module docstring)
 MAX_CHANGED_SHARE = 0.2  # above this share of changed graphs, the full build is as fast
-MAX_NODES = 100_000  # above this many reachable nodes, the full build is as fast
+MAX_NODES = 100_000
+HUB_DEGREE = 100  # a node with more triples is not followed further when copying the context  # above this many reachable nodes, the full build is as fast
 _TYPE = ox.NamedNode(str(RDF.type))
 # The modules whose code decides what a check finds: a change to one of them means a full build.
 _CHECKING_CODE = ("loading", "privacy", "quotes", "shacl", "shacl_compiled", "consistency", "validation", "incremental")
@@ -141,6 +142,45 @@ def reach(store: ox.Store, diff: list[ox.Quad], depth: int = REACH) -> list[Any]
     return sorted(found, key=str)
 
 
+def own_triples(store: ox.Store, nodes: list[Any]) -> ox.Store:
+    """The triples of the nodes and those pointing to them, in an in-memory store: all that
+    the disjointness check reads of an individual (any other individual found inconsistent in
+    it is inconsistent in the whole dataset too)."""
+    copy = ox.Store()
+    for node in nodes:
+        copy.extend(store.quads_for_pattern(node, None, None))
+        copy.extend(store.quads_for_pattern(None, None, node))
+    return copy
+
+
+def context(store: ox.Store, nodes: list[Any], base_graphs: list[str], depth: int = REACH) -> ox.Store:
+    """What the checks of ``nodes`` read, copied into an in-memory store (fast to scan, whatever
+    the planner does): the ontology and reference graphs, the triples of every node up to
+    ``depth`` links forward from the nodes (rdf:type links aside; not beyond a hub, a node with
+    more than :data:`HUB_DEGREE` triples, such as a person signing hundreds of texts: checks
+    read a hub's own triples, not what it links to), and the triples pointing to the nodes;
+    graph names are kept, so problems name their files."""
+    quads: list[ox.Quad] = []
+    for graph in base_graphs:
+        quads.extend(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+    seen: set[Any] = set()
+    frontier = set(nodes)
+    for _ in range(depth + 1):
+        following = set()
+        for node in frontier:
+            seen.add(node)
+            own = list(store.quads_for_pattern(node, None, None))
+            quads += own
+            if len(own) <= HUB_DEGREE:
+                following.update(q.object for q in own if not isinstance(q.object, ox.Literal) and q.predicate != _TYPE)
+        frontier = following - seen
+    for node in nodes:
+        quads.extend(store.quads_for_pattern(None, None, node))
+    copy = ox.Store()
+    copy.extend(quads)
+    return copy
+
+
 def rebuild(
     settings: Settings,
     plan_: Plan,
@@ -167,7 +207,10 @@ def rebuild(
         report.timings["patch"] = round(time.perf_counter() - started, 3)
         if len(nodes) > MAX_NODES:
             raise _TooWide
-        check_dataset(store, prepared, shapes, settings, report, scope=Scope(nodes, plan_.changed))
+        base = [item.file.graph for item in prepared if item.file.kind in ("ontology", "reference")]
+        checked = context(store, nodes, sorted(set(base)))
+        report.timings["context"] = round(time.perf_counter() - started - report.timings["patch"], 3)
+        check_dataset(checked, prepared, shapes, settings, report, scope=Scope(nodes, plan_.changed))
         if not report.ok:
             raise _Refused
         started = time.perf_counter()

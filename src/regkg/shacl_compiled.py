@@ -649,9 +649,9 @@ class _Compiler:
                 raise ShapeCompileError(f"unsupported custom target on {_name(shape)}: only sh:select targets")
             _merge(prefixes, self.prefixes(target), shape)
             branches.append(f"{{ {select} }}")
-        body = " UNION ".join(f"{{ {b} }}" for b in branches)
+        body = " UNION ".join(f"{{ {FOCUS_MARK}{b} }}" for b in branches)  # narrowed before each branch
         member = (lambda x: _any(t(x) for t in tests)) if len(tests) == len(branches) else None
-        return _Focus(f"{{ SELECT DISTINCT ?this WHERE {{ {FOCUS_MARK}{body} }} }}", prefixes, member)
+        return _Focus(f"{{ SELECT DISTINCT ?this WHERE {{ {body} }} }}", prefixes, member)
 
     def instance(self, x: str, classes: str) -> str:
         """Whether the node in variable x is an instance of one of the classes (SPARQL terms)."""

@@ -136,7 +136,13 @@ def check_dataset(
     clock("shacl")
     parts, problems = _tbox(prepared, settings)
     ontology = parts[0][1] if parts and prepared[0].file.kind == "ontology" else rdflib.Graph()
-    report.extend("disjointness", problems + check_instance_disjointness(store, ontology, origins, nodes=nodes))
+    if scope is not None:
+        from .incremental import own_triples
+
+        individuals = own_triples(store, scope.nodes)
+        report.extend("disjointness", problems + check_instance_disjointness(individuals, ontology, origins))
+    else:
+        report.extend("disjointness", problems + check_instance_disjointness(store, ontology, origins))
     clock("disjointness")
     if reasoner and parts and scope is None:
         report.extend("owl-consistency", check_consistency(parts))
