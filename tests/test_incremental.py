@@ -94,8 +94,8 @@ BREAKING = {
     "time point loses its date": (LUMYKRAS, 'time:inXSDDate "2023-10-24"^^xsd:date ;', ""),
     "document loses its source file name pattern": (
         LUMYKRAS,
-        "rk:sourceFile \"dgos-dss-2024-148-lumykras.txt\"",
-        "rk:sourceFile \"dgos dss.pdf\"",
+        'rk:sourceFile "dgos-dss-2024-148-lumykras.txt"',
+        'rk:sourceFile "dgos dss.pdf"',
     ),
 }
 

@@ -479,11 +479,11 @@ def write_report(entries: list[dict[str, Any]]) -> None:
         " in 85 ms; on disk 13 ms, in memory 1.5 ms).",
         "- Incremental rebuilds (since 2026-12-07; the table's last-but-one column was measured before them "
         "and re-ran every check): at 1M triples, after an edit of one text's title (its most linked node: 818 "
-        'nodes reach it within three links), 11.8 s against 35 s for `regkg build --full`: prepare 1.3 s, '
+        "nodes reach it within three links), 11.8 s against 35 s for `regkg build --full`: prepare 1.3 s, "
         "patching a checkpoint of the previous store 1.2 s, copying what the 818 nodes' checks read 2.6 s, "
-        'checks 2 s, dumps 0.5 s; the rest (about 4 s) is merging, sorting and hashing every line for the '
-        'digest, which still grows with the corpus. A build with no data change keeps the store (5.4 s). Not '
-        'yet measured at 10M.',
+        "checks 2 s, dumps 0.5 s; the rest (about 4 s) is merging, sorting and hashing every line for the "
+        "digest, which still grows with the corpus. A build with no data change keeps the store (5.4 s). Not "
+        "yet measured at 10M.",
         "- The service's facts base is built in the background after start-up (about 100 s and 3 GB at 1M); above"
         " REGKG_FACTS_MAX_TRIPLES (5M) it is not built and `/api/facts` says so (503). No HTTP figure at 10M.",
         "- Virtuoso is slower than the embedded store on targeted calls (each is an HTTP round trip; applicability"
@@ -493,8 +493,8 @@ def write_report(entries: list[dict[str, Any]]) -> None:
         " all. Inside `regkg build` the same step takes 590 s at 10M (8.5 s at 1M): almost all of it in one check,"
         " `rks:CpcMeasureShape`'s first SPARQL constraint, which takes 0.44 s on a freshly loaded store of the same"
         " data. Something run on the store before it changes its evaluation; not found yet.",
-        '- The 10M rebuild after one edit in the table (810 s) predates incremental rebuilds; it re-ran every '
-        'check and rewrote the whole store.',
+        "- The 10M rebuild after one edit in the table (810 s) predates incremental rebuilds; it re-ran every "
+        "check and rewrote the whole store.",
     ]
     lines += ["", "## Saved queries and applicability (p50 ms; ratio = other backend / embedded)", ""]
     for e in entries:

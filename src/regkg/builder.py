@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from .backend import publish
+from .incremental import context_digest, plan, try_rebuild
 from .loading import Prepared
 from .report import Report
 from .settings import Settings
 from .store import store_lock
-from .incremental import context_digest, plan, try_rebuild
 from .validation import check_dataset, check_files, dataset_store
 
 

@@ -41,8 +41,8 @@ from .settings import Settings
 
 REACH = 3  # links followed backwards from a changed subject (see the module docstring)
 MAX_CHANGED_SHARE = 0.2  # above this share of changed graphs, the full build is as fast
-MAX_NODES = 100_000
-HUB_DEGREE = 100  # a node with more triples is not followed further when copying the context  # above this many reachable nodes, the full build is as fast
+MAX_NODES = 100_000  # above this many reachable nodes, the full build is as fast
+HUB_DEGREE = 100  # a node with more triples is not followed further when copying the context
 _TYPE = ox.NamedNode(str(RDF.type))
 # The modules whose code decides what a check finds: a change to one of them means a full build.
 _CHECKING_CODE = ("loading", "privacy", "quotes", "shacl", "shacl_compiled", "consistency", "validation", "incremental")
@@ -236,7 +236,13 @@ class _TooWide(Exception):
 
 
 def try_rebuild(
-    settings: Settings, plan_: Plan, lines: list[str], info: dict[str, Any], report: Report, prepared: list[Any], shapes: Any
+    settings: Settings,
+    plan_: Plan,
+    lines: list[str],
+    info: dict[str, Any],
+    report: Report,
+    prepared: list[Any],
+    shapes: Any,
 ) -> Path | None:
     """:func:`rebuild`, returning None when the full build should run instead; problems stay
     in ``report`` (and nothing is written) when the data is refused."""

@@ -59,8 +59,10 @@ def _citations_of(store: Any, nodes: Iterable[Any]) -> list[Any]:
 
     from .namespaces import OA, RK
 
-    citation, source, selector = ox.NamedNode(str(RK.citation)), ox.NamedNode(str(OA.hasSource)), ox.NamedNode(
-        str(OA.hasSelector)
+    citation, source, selector = (
+        ox.NamedNode(str(RK.citation)),
+        ox.NamedNode(str(OA.hasSource)),
+        ox.NamedNode(str(OA.hasSelector)),
     )
     found = set()
     for node in nodes:
