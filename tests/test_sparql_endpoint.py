@@ -545,6 +545,58 @@ def test_truncation(limited: httpx.Client) -> None:
     assert "x-regkg-truncated" not in ask.headers
 
 
+# -- anchored lookups (answered in the service process) -------------------------------------------
+
+LUTATHERA_CPC = "<https://w3id.org/regkg/id/measure/lutathera-cpc-2022>"
+
+
+@pytest.mark.parametrize(
+    ("query", "anchored"),
+    [
+        (f"SELECT ?p ?o WHERE {{ {LUTATHERA_CPC} ?p ?o }}", True),
+        (
+            f"PREFIX rk: <https://w3id.org/regkg/ontology#> SELECT * {{ {LUTATHERA_CPC} rk:framework ?f . }} LIMIT 3",
+            True,
+        ),
+        (f"SELECT ?o WHERE {{ {LUTATHERA_CPC} ?p ?o }} OFFSET 2 LIMIT 1", True),
+        ("SELECT ?p ?o WHERE { ?s ?p ?o }", False),  # no anchor: a worker, under the time limit
+        (f"SELECT DISTINCT ?p WHERE {{ {LUTATHERA_CPC} ?p ?o }}", False),
+        (f"SELECT ?p ?o WHERE {{ {LUTATHERA_CPC} ?p ?o }} ORDER BY ?o", False),
+        (f"SELECT ?p ?o WHERE {{ {LUTATHERA_CPC} ?p ?o FILTER(true) }}", False),
+        (f"SELECT ?o WHERE {{ {LUTATHERA_CPC} <http://x/p>+ ?o }}", False),
+        (f"SELECT ?o WHERE {{ {LUTATHERA_CPC} ?p ?o . ?o ?q ?r }}", False),
+        (f"SELECT ?o WHERE {{ {LUTATHERA_CPC} ?p ?o }} OFFSET 99999999", False),
+        (f"SELECT (COUNT(*) AS ?n) WHERE {{ {LUTATHERA_CPC} ?p ?o }}", False),
+        (f"ASK {{ {LUTATHERA_CPC} ?p ?o }}", False),
+    ],
+)
+def test_anchored_lookup_classifier(query: str, anchored: bool) -> None:
+    from regkg.sparql_text import anchored_lookup
+
+    assert anchored_lookup(query, 10_000) is anchored, query
+
+
+def test_anchored_lookup_answers_like_a_worker(client: httpx.Client) -> None:
+    lookup = f"SELECT ?p ?o WHERE {{ {LUTATHERA_CPC} ?p ?o }}"
+    via_worker = f"SELECT ?p ?o WHERE {{ {LUTATHERA_CPC} ?p ?o FILTER(true) }}"
+    for media in SOLUTION_MEDIA:
+        fast = client.get("/sparql", params={"query": lookup}, headers={"Accept": media})
+        slow = client.get("/sparql", params={"query": via_worker}, headers={"Accept": media})
+        assert fast.status_code == slow.status_code == 200, (media, fast.text[:200])
+        assert fast.headers["content-type"] == slow.headers["content-type"]
+        assert sorted(map(str, parse_solutions(fast))) == sorted(map(str, parse_solutions(slow))), media
+        assert fast.headers["x-regkg-rows"] == slow.headers["x-regkg-rows"] != "0"
+    broken = client.get("/sparql", params={"query": "SELECT ?p ?o WHERE { nope:x ?p ?o }"})
+    assert broken.status_code == 400 and "malformed SPARQL query" in problem_detail(broken)
+
+
+def test_anchored_lookup_is_truncated_at_the_row_limit(limited: httpx.Client) -> None:
+    response = limited.get("/sparql", params={"query": f"SELECT ?p ?o WHERE {{ {LUTATHERA_CPC} ?p ?o }}"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]["bindings"]) == 5
+    assert response.headers["x-regkg-truncated"] == "true"
+
+
 # -- datasets -----------------------------------------------------------------------------------
 
 

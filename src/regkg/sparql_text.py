@@ -139,3 +139,75 @@ def service_targets(text: str) -> list[str | None]:
         else:
             targets.append(None)
     return targets
+
+
+def _skip_prologue(toks: list[Token]) -> int:
+    i = 0
+    while i < len(toks):
+        if toks[i].word == "BASE":
+            i += 2
+        elif toks[i].word == "PREFIX":
+            i += 3
+        else:
+            break
+    return i
+
+
+def anchored_lookup(text: str, max_offset: int) -> bool:
+    """Whether the query is a SELECT of one triple pattern whose subject is an IRI, such as
+    ``SELECT ?p ?o WHERE { <iri> ?p ?o }``, with at most LIMIT and OFFSET (OFFSET up to
+    ``max_offset``): no DISTINCT, ORDER BY, FILTER, path, graph or sub-query. The engine streams
+    such a query from its subject index, so returning n rows costs n index steps: it cannot run
+    away, and needs no worker process and no time limit."""
+    toks = tokens(text)
+    i = _skip_prologue(toks)
+
+    def at(j: int) -> Token | None:
+        return toks[j] if j < len(toks) else None
+
+    def is_other(j: int, char: str) -> bool:
+        tok = at(j)
+        return tok is not None and tok.kind == "other" and tok.text == char
+
+    if at(i) is None or toks[i].word != "SELECT":
+        return False
+    i += 1
+    if is_other(i, "*"):
+        i += 1
+    else:
+        start = i
+        while at(i) is not None and toks[i].kind == "var":
+            i += 1
+        if i == start:
+            return False
+    if at(i) is not None and toks[i].word == "WHERE":
+        i += 1
+    if not is_other(i, "{"):
+        return False
+    subject, predicate, obj = at(i + 1), at(i + 2), at(i + 3)
+    if subject is None or subject.kind not in ("iri", "pname"):
+        return False
+    if predicate is None or predicate.kind not in ("var", "iri", "pname"):
+        return False
+    if obj is None or obj.kind not in ("var", "iri", "pname"):
+        return False
+    i += 4
+    if is_other(i, "."):
+        i += 1
+    if not is_other(i, "}"):
+        return False
+    i += 1
+    seen: set[str] = set()
+    while i < len(toks):
+        word = toks[i].word
+        if word not in ("LIMIT", "OFFSET") or word in seen:
+            return False
+        seen.add(word)
+        i += 1
+        digits = ""
+        while i < len(toks) and toks[i].kind == "other" and toks[i].text.isdigit():
+            digits += toks[i].text
+            i += 1
+        if not digits or (word == "OFFSET" and int(digits) > max_offset):
+            return False
+    return True

@@ -376,6 +376,11 @@ class Store:
         self.derived = Derived()
 
     @property
+    def engine(self) -> ox.Store:
+        """The pyoxigraph store this handle reads (on disk, read-only, or the in-memory copy)."""
+        return self._store
+
+    @property
     def info(self) -> dict[str, Any]:
         """What the build recorded: digest, graphs and their sizes, inputs."""
         if self._info is None:

@@ -19,12 +19,12 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..settings import Settings
-from ..sparql_text import UPDATE_FORMS, form, service_targets
+from ..sparql_text import UPDATE_FORMS, anchored_lookup, form, service_targets
 from .errors import problem, problem_body
 from .negotiation import CONTENT_TYPES, GRAPH_TYPES, SOLUTION_TYPES, choose, format_parameter, wants_html
 from .security import query_too_nested
 from .service_description import service_description
-from .worker import Job
+from .worker import Job, execute
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -172,7 +172,16 @@ async def answer(
     # relative IRIs in the query resolve against the endpoint (SPARQL 1.1 Protocol, 2.1.4)
     job = Job(query=query, fmt=fmt, max_rows=settings.max_rows, default_graphs=params.get("default-graph-uri"),
               named_graphs=params.get("named-graph-uri"), base_iri=f"{settings.public_base}/sparql")  # fmt: skip
-    outcome = await state.executor.run(job)  # type: ignore[attr-defined]
+    engine = getattr(state.store, "engine", None)  # type: ignore[attr-defined]
+    if (
+        engine is not None
+        and params.get("default-graph-uri") is None
+        and params.get("named-graph-uri") is None
+        and (anchored_lookup(query, settings.max_rows))
+    ):  # bounded by construction: answered here, without the hop to a worker process
+        outcome = execute(engine, job)
+    else:
+        outcome = await state.executor.run(job)  # type: ignore[attr-defined]
     if outcome.status != 200:
         return _problem(outcome.status, outcome.error)
     if outcome.truncated:
