@@ -4,6 +4,7 @@ change reaches gives the same store, the same dumps and the same refusals as a f
 from __future__ import annotations
 
 import gzip
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from regkg import Settings
 from regkg.builder import ValidationFailed, build
+from regkg.canonical import graph_of
 from regkg.store import Store
 
 from .conftest import ROOT
@@ -112,3 +114,15 @@ def test_a_breaking_edit_is_refused_as_by_a_full_build(built_project: Path, tmp_
     full_kind, full_problems = _outcome(root, full=True)
     assert full_kind == "refused"
     assert problems == full_problems, f"{case}: incremental and full builds found different problems"
+
+
+def test_the_dump_sha256_is_the_build_digest(built_project: Path, tmp_path: Path) -> None:
+    root = _copy(built_project, tmp_path)
+    store = Store((root / "var" / "store").resolve())
+    data = store.canonical_nquads()
+    assert hashlib.sha256(data).hexdigest() == store.info["digest"], "regkg dump's SHA-256 is not the build digest"
+    downloaded = gzip.decompress((store.path / "dumps" / "regkg.nq.gz").read_bytes())
+    assert downloaded == data, "the build's N-Quads dump differs from regkg dump"
+    assert [graph_of(line) for line in data.decode().splitlines()] == sorted(
+        graph_of(line) for line in data.decode().splitlines()
+    ), "the dump is not graph by graph"

@@ -161,9 +161,11 @@ def open_worker_store(target: str) -> Any:
 # ---------------------------------------------------------------------------- writing
 
 
-def publish(settings: Settings, nquads: bytes | Iterable[str], info: dict[str, Any]) -> Path | None:
-    """Write a built dataset (sorted canonical N-Quads, one named graph per data file) and its
-    build info to the configured backend. Embedded: a new store directory swapped in atomically
+def publish(
+    settings: Settings, nquads: bytes | Iterable[str] | dict[str, list[str]], info: dict[str, Any]
+) -> Path | None:
+    """Write a built dataset (canonical N-Quads, possibly grouped by graph; one named graph per
+    data file) and its build info to the configured backend. Embedded: a new store directory swapped in atomically
     (:func:`regkg.store.write_store`); returns it. Remote: graph by graph through the Graph Store
     Protocol or SPARQL Update, only the graphs that changed, graphs no longer in the dataset
     dropped, the build info last; returns None. The caller holds :func:`regkg.store.store_lock`."""
@@ -176,6 +178,8 @@ def publish(settings: Settings, nquads: bytes | Iterable[str], info: dict[str, A
         return write_store(spec.path, nquads, info, dump_cache=cache_dir(settings) / "dumps")
     from .remote_store import publish_remote
 
+    if isinstance(nquads, dict):  # lines grouped by graph
+        nquads = [line for group in nquads.values() for line in group]
     publish_remote(settings, nquads, info)
     return None
 

@@ -33,12 +33,18 @@ class BuildResult:
     unchanged: bool = False  # no data changed since the last build: the store was kept
 
 
-def dataset_nquads(prepared: list[Prepared]) -> list[str]:
-    """Sorted, de-duplicated N-Quads of all files (blank nodes already skolemised per file)."""
-    lines: set[str] = set()
+def dataset_groups(prepared: list[Prepared]) -> dict[str, list[str]]:
+    """The N-Quads of all files grouped by graph in canonical order (:mod:`regkg.canonical`):
+    each file's lines are already sorted and in its own graph, so only graphs shared by several
+    files (the reference data) are merged; no global sort."""
+    parts: dict[str, list[list[str]]] = {}
     for item in prepared:
-        lines.update(item.lines)
-    return sorted(lines)
+        if item.lines:
+            parts.setdefault(item.file.graph, []).append(item.lines)
+    return {
+        graph: parts[graph][0] if len(parts[graph]) == 1 else sorted(set().union(*parts[graph]))
+        for graph in sorted(parts)
+    }
 
 
 def build(settings: Settings, *, reasoner: bool = True, full: bool = False) -> BuildResult:
@@ -61,13 +67,13 @@ def build(settings: Settings, *, reasoner: bool = True, full: bool = False) -> B
                 report.extend("ingest", view.problems)
             if not report.ok or shapes is None:
                 raise ValidationFailed(report)
-            lines, info = dataset(view, prepared, report)
+            groups, info = dataset(view, prepared, report)
             info["context"] = context_digest(view.files, view.settings, reasoner=reasoner)
             step = None if full else plan(settings, info)
             if step is not None and not step.changed:  # nothing changed: keep the store
                 return BuildResult(settings.store_path, step.previous, step.previous_info, report, unchanged=True)
             if step is not None:
-                build_dir = try_rebuild(view.settings, step, lines, info, report, prepared, shapes)
+                build_dir = try_rebuild(view.settings, step, groups, info, report, prepared, shapes)
                 if not report.ok:
                     raise ValidationFailed(report)
                 if build_dir is not None:  # else the change reaches too much: the full build below
@@ -80,6 +86,6 @@ def build(settings: Settings, *, reasoner: bool = True, full: bool = False) -> B
                 raise ValidationFailed(report)
             info["checks"] = report.checks
         started = time.perf_counter()
-        build_dir = publish(settings, lines, {**info, "timings": report.timings})
+        build_dir = publish(settings, groups, {**info, "timings": report.timings})
         report.timings["write"] = round(time.perf_counter() - started, 3)
     return BuildResult(settings.store_path, build_dir, info, report)

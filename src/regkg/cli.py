@@ -382,7 +382,7 @@ def parser() -> argparse.ArgumentParser:
     nd.add_argument("--force", action="store_true", help="overwrite existing files")
     nd.set_defaults(func=cmd_new_document)
 
-    du = sub.add_parser("dump", help="the whole dataset as sorted N-Quads with its named graphs (gzipped if .gz)")
+    du = sub.add_parser("dump", help="the whole dataset as canonical N-Quads with its named graphs (gzipped if .gz)")
     du.add_argument("--out", help="file to write atomically (.gz: gzipped); default: standard output")
     du.add_argument("--store", help="store path")
     du.set_defaults(func=cmd_dump)

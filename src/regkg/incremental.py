@@ -184,7 +184,7 @@ def context(store: ox.Store, nodes: list[Any], base_graphs: list[str], depth: in
 def rebuild(
     settings: Settings,
     plan_: Plan,
-    lines: list[str],
+    groups: dict[str, list[str]],
     info: dict[str, Any],
     report: Report,
     prepared: list[Any],
@@ -193,12 +193,11 @@ def rebuild(
     """Build the new store from the previous one (see the module docstring); returns the build
     directory, or None when the reachable nodes are too many (the caller builds in full).
     Problems go to ``report``; when there are any, nothing is written."""
-    from .store import commit, lines_by_graph, staging, write_dumps
+    from .store import commit, staging, write_dumps
     from .validation import cache_dir, check_dataset
 
     assert settings.store.path is not None
     started = time.perf_counter()
-    groups = lines_by_graph(lines)
     with staging(settings.store.path, info["digest"]) as tmp_dir:
         ox.Store.read_only(str(plan_.previous / "oxigraph")).backup(str(tmp_dir / "oxigraph"))
         store = ox.Store(str(tmp_dir / "oxigraph"))
@@ -238,7 +237,7 @@ class _TooWide(Exception):
 def try_rebuild(
     settings: Settings,
     plan_: Plan,
-    lines: list[str],
+    groups: dict[str, list[str]],
     info: dict[str, Any],
     report: Report,
     prepared: list[Any],
@@ -247,6 +246,6 @@ def try_rebuild(
     """:func:`rebuild`, returning None when the full build should run instead; problems stay
     in ``report`` (and nothing is written) when the data is refused."""
     try:
-        return rebuild(settings, plan_, lines, info, report, prepared, shapes)
+        return rebuild(settings, plan_, groups, info, report, prepared, shapes)
     except (_Refused, _TooWide):
         return None

@@ -51,12 +51,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .canonical import graph_digest, lines_by_graph
 from .datafiles import DataFile, project_files
 from .loading import Prepared, prepare_all
 from .namespaces import GRAPH, OWL, PROV, RDF, XSD, document_graph
 from .report import Problem, Report
 from .settings import Settings
-from .store import graph_digest, lines_by_graph, read_build_info, store_lock, write_store
+from .store import read_build_info, store_lock, write_store
 
 log = logging.getLogger("regkg.ingest")
 STEM_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -333,19 +334,21 @@ def revision_lines(versions: dict[str, list[dict[str, Any]]], current: set[str])
     return lines
 
 
-def dataset(view: DataView, loaded: list[Prepared], report: Report) -> tuple[list[str], dict[str, Any]]:
-    """The store's sorted N-Quads and its build.json for validated files (see builder.build)."""
-    from .builder import dataset_nquads  # the builder imports this module lazily too
-    from .canonical import digest
+def dataset(view: DataView, loaded: list[Prepared], report: Report) -> tuple[dict[str, list[str]], dict[str, Any]]:
+    """The store's N-Quads grouped by graph in canonical order (:mod:`regkg.canonical`) and its
+    build.json, for validated files (see builder.build)."""
+    from .builder import dataset_groups  # the builder imports this module lazily too
+    from .canonical import groups_digest
 
-    lines = dataset_nquads(loaded)
+    groups = dataset_groups(loaded)
     if view.versions:
-        lines = sorted(set(lines) | set(revision_lines(view.versions, view.current)))
-    groups = lines_by_graph(lines)
+        for graph, extra in lines_by_graph(revision_lines(view.versions, view.current)).items():
+            groups[graph] = sorted(set(groups.get(graph, [])) | set(extra))
+        groups = {graph: groups[graph] for graph in sorted(groups)}
     root = view.settings.root
     info: dict[str, Any] = {
-        "digest": digest(lines),
-        "quads": len(lines),
+        "digest": groups_digest(groups),
+        "quads": sum(map(len, groups.values())),
         "graphs": {graph: len(group) for graph, group in groups.items()},
         "graph_digests": {graph: graph_digest(group) for graph, group in groups.items()},
         "inputs": {
@@ -360,7 +363,7 @@ def dataset(view: DataView, loaded: list[Prepared], report: Report) -> tuple[lis
             for stem, entries in sorted(view.versions.items())
             if entries and stem in view.current
         }
-    return lines, info
+    return groups, info
 
 
 def expected_digest(settings: Settings) -> str:
@@ -616,7 +619,7 @@ def _commit(settings: Settings, change: _Change, reasoner: bool) -> tuple[Path, 
                     problems,
                     report.checks,
                 )
-            lines, info = dataset(view, loaded, report)
+            groups, info = dataset(view, loaded, report)
         info["transaction"] = tx
         manifest = _read_manifest(txdir) or {}
         manifest["audit"] = {**change.audit, "store_digest_after": info["digest"]}
@@ -625,7 +628,7 @@ def _commit(settings: Settings, change: _Change, reasoner: bool) -> tuple[Path, 
         from .validation import cache_dir
 
         build_dir = write_store(
-            settings.store_path, lines, info, keep_previous=True, dump_cache=cache_dir(settings) / "dumps"
+            settings.store_path, groups, info, keep_previous=True, dump_cache=cache_dir(settings) / "dumps"
         )
     except BaseException:
         _settle(settings, txdir, recovered=False)  # rolls forward only if the swap happened

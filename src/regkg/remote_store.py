@@ -59,6 +59,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
+from .canonical import canonical_order
 from .namespaces import GRAPH, OUTPUT_PREFIXES, PREFIXES
 from .sparql_text import UPDATE_FORMS, Token, form, prefixes, tokens
 from .sparql_values import bind_values
@@ -569,7 +570,7 @@ class RemoteStore:
 
     def canonical_nquads(self) -> bytes:
         lines = (self._snapshot().dump(format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8").splitlines(keepends=True)
-        return "".join(sorted(set(lines))).encode("utf-8")
+        return "".join(canonical_order(lines)).encode("utf-8")
 
 
 class WorkerEndpoint:

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import fcntl
 import gzip
-import hashlib
 import json
 import os
-import re
 import shutil
 import threading
 import time
@@ -24,6 +22,7 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
+from .canonical import canonical_order, graph_digest, lines_by_graph
 from .namespaces import OUTPUT_PREFIXES, PREFIXES
 
 EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
@@ -73,36 +72,6 @@ def _gzip_writer(path: Path) -> Iterator[gzip.GzipFile]:
 def _write_gzip(path: Path, data: bytes) -> None:
     with _gzip_writer(path) as out:
         out.write(data)
-
-
-_SUBJECT_PREDICATE = re.compile(r"(?:<[^>]*>|_:\S+) <[^>]*>")
-
-
-def graph_of(line: str) -> str:
-    """The graph IRI of a canonical N-Quads line ("" for the default graph)."""
-    head = line.rstrip("\n").removesuffix(" .")
-    if not head.endswith(">"):
-        return ""  # ends with a literal or a blank node: a triple
-    start = head.rfind("<") - 1  # IRIs hold no "<"
-    if start < 0 or head[start] != " " or _SUBJECT_PREDICATE.fullmatch(head[:start]):
-        return ""  # "<s> <p> <o>": the last IRI is the object
-    return head[start + 2 : -1]
-
-
-def lines_by_graph(lines: Iterable[str]) -> dict[str, list[str]]:
-    """N-Quads lines grouped by graph, graphs in sorted order (the default graph "" first)."""
-    groups: dict[str, list[str]] = {}
-    for line in lines:
-        groups.setdefault(graph_of(line), []).append(line)
-    return {g: groups[g] for g in sorted(groups)}
-
-
-def graph_digest(lines: list[str]) -> str:
-    """SHA-256 of one graph's sorted N-Quads lines: what an incremental build compares."""
-    h = hashlib.sha256()
-    for line in lines:
-        h.update(line.encode("utf-8"))
-    return h.hexdigest()
 
 
 def _members(lines: list[str], digest: str, cache: Path | None) -> tuple[bytes, bytes]:
@@ -239,24 +208,27 @@ def commit(path: Path, tmp_dir: Path, info: dict[str, Any], *, keep_previous: bo
 
 def write_store(
     path: Path,
-    nquads: bytes | Iterable[str],
+    nquads: bytes | Iterable[str] | dict[str, list[str]],
     info: dict[str, Any],
     *,
     keep_previous: bool = False,
     dump_cache: Path | None = None,
 ) -> Path:
-    """Write a new store from sorted N-Quads (bytes, or lines) and swap it in atomically
-    (:func:`staging`, then :func:`commit`); returns the build directory. The dumps are written
-    graph by graph (:func:`write_dumps`, members reused from ``dump_cache``) while the database
-    bulk-loads (2 cores)."""
-    lines = nquads.decode("utf-8").splitlines(keepends=True) if isinstance(nquads, bytes) else list(nquads)
+    """Write a new store from canonical N-Quads (bytes, lines, or lines grouped by graph) and
+    swap it in atomically (:func:`staging`, then :func:`commit`); returns the build directory.
+    The dumps are written graph by graph (:func:`write_dumps`, members reused from
+    ``dump_cache``) while the database bulk-loads (2 cores)."""
+    if isinstance(nquads, dict):
+        groups = nquads
+    else:
+        lines = nquads.decode("utf-8").splitlines(keepends=True) if isinstance(nquads, bytes) else nquads
+        groups = lines_by_graph(lines)
     with staging(path, info["digest"]) as tmp_dir:
         plain = tmp_dir / "load.nq"  # the bulk-load input
         with open(plain, "wb") as out:
-            for i in range(0, len(lines), 50_000):
-                out.write("".join(lines[i : i + 50_000]).encode("utf-8"))
+            for group in groups.values():
+                out.write("".join(group).encode("utf-8"))
         failed: list[BaseException] = []
-        groups = lines_by_graph(lines)
         dumping = threading.Thread(
             target=_write_dumps, args=(groups, tmp_dir / "dumps", dump_cache, failed), name="regkg-dumps"
         )
@@ -284,8 +256,8 @@ def _graph_counts(lines: list[str]) -> dict[str, int]:
 
 
 def canonical_nquads(data: bytes) -> list[str]:
-    """N-Quads (plain or gzipped) as sorted, de-duplicated lines in pyoxigraph's canonical form;
-    raises ValueError when the data is not valid N-Quads."""
+    """N-Quads (plain or gzipped) as de-duplicated lines in pyoxigraph's canonical form and in
+    canonical order (:mod:`regkg.canonical`); raises ValueError when the data is not valid N-Quads."""
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     try:
@@ -293,7 +265,7 @@ def canonical_nquads(data: bytes) -> list[str]:
     except SyntaxError as exc:
         raise ValueError(f"not valid N-Quads: {exc}") from exc
     text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
-    return sorted(set(text.decode("utf-8").splitlines(keepends=True)))
+    return canonical_order(text.decode("utf-8").splitlines(keepends=True))
 
 
 def restore_store(path: Path, data: bytes, origin: str = "") -> tuple[Path, dict[str, Any]]:
@@ -424,10 +396,11 @@ class Store:
         return union.dump(format=rdf_format, from_graph=ox.DefaultGraph(), prefixes=prefixes)
 
     def canonical_nquads(self) -> bytes:
-        """The whole dataset as sorted, de-duplicated N-Quads: the form ``regkg dump`` writes and
-        ``regkg restore`` reads back to an identical store (same quads, same graphs, same digest)."""
+        """The whole dataset as N-Quads in canonical order (:mod:`regkg.canonical`): the form
+        ``regkg dump`` writes and ``regkg restore`` reads back to an identical store (same quads,
+        same graphs, same digest)."""
         lines = (self._store.dump(format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8").splitlines(keepends=True)
-        return "".join(sorted(set(lines))).encode("utf-8")
+        return "".join(canonical_order(lines)).encode("utf-8")
 
     def dump_path(self, name: str) -> Path | None:
         """A gzipped dump written by the build (regkg.nq.gz, regkg.trig.gz), if present."""
