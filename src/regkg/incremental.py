@@ -8,9 +8,10 @@ the ontology and reference data, the source texts, the regkg version). The next 
 - the context changed, there is no previous build, the store is remote, or more than
   :data:`MAX_CHANGED_SHARE` of the graphs changed: the full build runs;
 - otherwise the previous database is copied (a RocksDB checkpoint: hard links, instant), the
-  quads removed from and added to the changed graphs are applied to the copy, the checks run on
-  the copy narrowed to the reachable nodes (:func:`reach`), and the copy is swapped in like a
-  full build. Refused data changes nothing: the copy is deleted.
+  quads removed from and added to the changed graphs are applied to the copy, what the checks
+  of the reachable nodes (:func:`reach`) read is copied into a small in-memory store
+  (:func:`context`), every check runs there and only the reachable nodes' results are kept, and
+  the copy is swapped in like a full build. Refused data changes nothing: the copy is deleted.
 
 Why narrowing is sound. The previous build passed every check, so only results that the change
 can alter need computing again. Every check reads a focus node's own triples, the triples of

@@ -26,7 +26,6 @@ from .shacl_compiled import (
     check_shapes_compiled,
     compile_shapes,
     graph_origin,
-    restrict_focus,
     store_describer,
     to_rdflib,
     well_typed,
@@ -66,7 +65,8 @@ def check_shapes_store(
     focus: Iterable[Term] | None = None,
 ) -> list[Problem]:
     """Run every shape over the union of the store's named graphs; one problem per violation.
-    With ``focus``, only over those of the shapes' focus nodes (:func:`restrict_focus`).
+    With ``focus``, only the violations of those focus nodes are kept (an incremental build runs
+    the shapes over a copy of what those nodes' checks read: :mod:`regkg.incremental`).
 
     ``origin(graph IRI, focus IRI)`` names the file of a focus node found in that graph (where
     it is a subject, else an object; among several graphs, the lowest ``rank``, default the IRI).
@@ -74,10 +74,12 @@ def check_shapes_store(
     ``describe_focus`` is given.
     """
     checks = compiled(shapes) if isinstance(shapes, rdflib.Graph) else shapes
-    if focus is not None:
-        checks = restrict_focus(checks, focus)
     return check_shapes_compiled(
-        store, checks, graph_origin(store, origin, rank), describe_focus or store_describer(store)
+        store,
+        checks,
+        graph_origin(store, origin, rank),
+        describe_focus or store_describer(store),
+        focus=None if focus is None else set(focus),
     )
 
 

@@ -59,7 +59,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
@@ -86,7 +86,6 @@ __all__ = [
     "graph_origin",
     "node_shape",
     "path_text",
-    "restrict_focus",
     "run_checks",
     "store_describer",
     "to_rdflib",
@@ -212,10 +211,6 @@ class Violation:
     path: str
     message: str
 
-
-# Where a check's query selects its focus nodes (a comment: the query is unchanged), so that
-# :func:`restrict_focus` can narrow them with a VALUES block.
-FOCUS_MARK = "#regkg:focus-nodes\n"
 
 # ------------------------------------------------------------------ SPARQL text helpers
 
@@ -649,7 +644,7 @@ class _Compiler:
                 raise ShapeCompileError(f"unsupported custom target on {_name(shape)}: only sh:select targets")
             _merge(prefixes, self.prefixes(target), shape)
             branches.append(f"{{ {select} }}")
-        body = " UNION ".join(f"{{ {FOCUS_MARK}{b} }}" for b in branches)  # narrowed before each branch
+        body = " UNION ".join(f"{{ {b} }}" for b in branches)
         member = (lambda x: _any(t(x) for t in tests)) if len(tests) == len(branches) else None
         return _Focus(f"{{ SELECT DISTINCT ?this WHERE {{ {body} }} }}", prefixes, member)
 
@@ -789,7 +784,7 @@ class _Compiler:
             )
         having = f"GROUP BY ?this HAVING (COUNT(DISTINCT {v}) > {bound})"
         if focus.member is not None and c.where is None:  # count every node's values, then keep the focus nodes
-            counted = f"{{ SELECT ?this WHERE {{ {FOCUS_MARK}?this {p} {v} }} {having} }}"
+            counted = f"{{ SELECT ?this WHERE {{ ?this {p} {v} }} {having} }}"
             return f"SELECT ?this WHERE {{ {counted} FILTER({focus.member('?this')}) }}"
         return f"SELECT ?this WHERE {{ {nodes} ?this {p} {v} .{where} }} {having}"
 
@@ -1163,19 +1158,6 @@ def _violations(check: CompiledCheck, rows: ox.QuerySolutions) -> Iterator[Viola
         yield Violation(check, focus, value, check.path, message)
 
 
-def restrict_focus(checks: Sequence[CompiledCheck], nodes: Iterable[Term]) -> list[CompiledCheck]:
-    """The checks evaluated only over those of their focus nodes that are among ``nodes``: a
-    VALUES block on ?this where each query selects its focus nodes (:data:`FOCUS_MARK`)."""
-    values = " ".join(str(n) for n in nodes if not isinstance(n, ox.Literal))
-    restricted = []
-    for check in checks:
-        if FOCUS_MARK not in check.query:  # every compiled check has it; never narrow one without
-            raise ValueError(f"check {check.shape} {check.component} does not mark its focus nodes")
-        query = check.query.replace(FOCUS_MARK, f"VALUES ?this {{ {values} }}\n")
-        restricted.append(replace(check, query=query))
-    return restricted
-
-
 def run_checks(store: ox.Store, checks: Sequence[CompiledCheck]) -> list[Violation]:
     """Every violation of every check (all severities), over the union of the store's graphs."""
     found: list[Violation] = []
@@ -1264,6 +1246,7 @@ def check_shapes_compiled(
     describe: Callable[[Term], str] | None = None,
     *,
     read: Callable[[Term], Node] = to_rdflib,
+    focus: set[Term] | None = None,
 ) -> list[Problem]:
     """Validate the union of the store's graphs; one problem per sh:Violation result (sorted,
     de-duplicated), worded like :func:`regkg.shacl.check_shapes`.
@@ -1271,9 +1254,14 @@ def check_shapes_compiled(
     ``shapes`` is a shapes graph or its :func:`compile_shapes` checks (compile once, reuse);
     ``origin(focus)`` names the file a focus node comes from (see :func:`graph_origin`);
     ``describe(focus)`` names the focus node (default: :func:`store_describer`); ``read(term)``
-    gives the rdflib term a value is shown as in messages.
+    gives the rdflib term a value is shown as in messages; with ``focus``, only the violations
+    of those focus nodes are kept.
     """
     checks = compile_shapes(shapes) if isinstance(shapes, rdflib.Graph) else shapes
     describe = describe or store_describer(store)
-    violations = [v for v in run_checks(store, checks) if v.check.severity == str(SH.Violation)]
+    violations = [
+        v
+        for v in run_checks(store, checks)
+        if v.check.severity == str(SH.Violation) and (focus is None or v.focus in focus)
+    ]
     return sorted({_problem(v, origin, describe, read) for v in violations})
