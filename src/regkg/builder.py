@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .backend import publish
-from .incremental import context_digest, plan, try_rebuild
+from .incremental import context_digest, plan, rebuild
 from .loading import Prepared
 from .report import Report
 from .settings import Settings
@@ -73,7 +73,7 @@ def build(settings: Settings, *, reasoner: bool = True, full: bool = False) -> B
             if step is not None and not step.changed:  # nothing changed: keep the store
                 return BuildResult(settings.store_path, step.previous, step.previous_info, report, unchanged=True)
             if step is not None:
-                build_dir = try_rebuild(view.settings, step, groups, info, report, prepared, shapes)
+                build_dir = rebuild(view.settings, step, groups, info, report, prepared, shapes)
                 if not report.ok:
                     raise ValidationFailed(report)
                 if build_dir is not None:  # else the change reaches too much: the full build below

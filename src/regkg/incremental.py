@@ -182,6 +182,14 @@ def context(store: ox.Store, nodes: list[Any], base_graphs: list[str], depth: in
     return copy
 
 
+class _Refused(Exception):
+    """The patched data did not pass the checks (the staged build is deleted)."""
+
+
+class _TooWide(Exception):
+    """The change reaches too many nodes for narrowing to pay (the staged build is deleted)."""
+
+
 def rebuild(
     settings: Settings,
     plan_: Plan,
@@ -191,62 +199,40 @@ def rebuild(
     prepared: list[Any],
     shapes: Any,
 ) -> Path | None:
-    """Build the new store from the previous one (see the module docstring); returns the build
-    directory, or None when the reachable nodes are too many (the caller builds in full).
-    Problems go to ``report``; when there are any, nothing is written."""
+    """Build the new store from the previous one (see the module docstring) and swap it in;
+    returns the build directory, or None when nothing was written: the data was refused
+    (problems in ``report``) or the change reaches too many nodes (the caller builds in full)."""
     from .store import commit, staging, write_dumps
     from .validation import cache_dir, check_dataset
 
     assert settings.store.path is not None
     started = time.perf_counter()
-    with staging(settings.store.path, info["digest"]) as tmp_dir:
-        ox.Store.read_only(str(plan_.previous / "oxigraph")).backup(str(tmp_dir / "oxigraph"))
-        store = ox.Store(str(tmp_dir / "oxigraph"))
-        diff = patch(store, plan_.changed, groups)
-        nodes = reach(store, diff)
-        report.timings["patch"] = round(time.perf_counter() - started, 3)
-        if len(nodes) > MAX_NODES:
-            raise _TooWide
-        base = [item.file.graph for item in prepared if item.file.kind in ("ontology", "reference")]
-        checked = context(store, nodes, sorted(set(base)))
-        report.timings["context"] = round(time.perf_counter() - started - report.timings["patch"], 3)
-        check_dataset(checked, prepared, shapes, settings, report, scope=Scope(nodes, plan_.changed))
-        if not report.ok:
-            raise _Refused
-        started = time.perf_counter()
-        store.flush()
-        del store
-        write_dumps(groups, tmp_dir / "dumps", cache_dir(settings) / "dumps")
-        info["incremental"] = {
-            "from": plan_.previous_info.get("digest"),
-            "changed_graphs": len(plan_.changed),
-            "quads_changed": len(diff),
-            "nodes_checked": len(nodes),
-        }
-        report.timings["write"] = round(time.perf_counter() - started, 3)
-    return commit(settings.store.path, tmp_dir, {**info, "timings": report.timings})
-
-
-class _Refused(Exception):
-    """The patched data did not pass the checks (the staged build is deleted)."""
-
-
-class _TooWide(Exception):
-    """The change reaches too many nodes for narrowing to pay (the staged build is deleted)."""
-
-
-def try_rebuild(
-    settings: Settings,
-    plan_: Plan,
-    groups: dict[str, list[str]],
-    info: dict[str, Any],
-    report: Report,
-    prepared: list[Any],
-    shapes: Any,
-) -> Path | None:
-    """:func:`rebuild`, returning None when the full build should run instead; problems stay
-    in ``report`` (and nothing is written) when the data is refused."""
     try:
-        return rebuild(settings, plan_, groups, info, report, prepared, shapes)
-    except (_Refused, _TooWide):
+        with staging(settings.store.path, info["digest"]) as tmp_dir:
+            ox.Store.read_only(str(plan_.previous / "oxigraph")).backup(str(tmp_dir / "oxigraph"))
+            store = ox.Store(str(tmp_dir / "oxigraph"))
+            diff = patch(store, plan_.changed, groups)
+            nodes = reach(store, diff)
+            report.timings["patch"] = round(time.perf_counter() - started, 3)
+            if len(nodes) > MAX_NODES:
+                raise _TooWide
+            base = [item.file.graph for item in prepared if item.file.kind in ("ontology", "reference")]
+            checked = context(store, nodes, sorted(set(base)))
+            report.timings["context"] = round(time.perf_counter() - started - report.timings["patch"], 3)
+            check_dataset(checked, prepared, shapes, settings, report, scope=Scope(nodes, plan_.changed))
+            if not report.ok:
+                raise _Refused
+            started = time.perf_counter()
+            store.flush()
+            del store
+            write_dumps(groups, tmp_dir / "dumps", cache_dir(settings) / "dumps")
+            info["incremental"] = {
+                "from": plan_.previous_info.get("digest"),
+                "changed_graphs": len(plan_.changed),
+                "quads_changed": len(diff),
+                "nodes_checked": len(nodes),
+            }
+            report.timings["write"] = round(time.perf_counter() - started, 3)
+    except (_Refused, _TooWide):  # the staged copy is gone
         return None
+    return commit(settings.store.path, tmp_dir, {**info, "timings": report.timings})
