@@ -99,7 +99,7 @@ def before(built_store: Store) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def server(built_store: Store, before: dict[str, Any]) -> Iterator[ServerURL]:
     env = {"REGKG_MAX_REQUEST_BYTES": str(MAX_BYTES), "REGKG_WORKERS": "2", "REGKG_QUERY_TIMEOUT": "10"}
-    with running_server(built_store.path, env=env) as url:
+    with running_server(built_store.path, env=env, args=("--log-level", "info")) as url:  # access log on
         yield url
 
 

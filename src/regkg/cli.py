@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -290,6 +291,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             _err("cannot serve: the data has problems")
             return EXIT_INVALID
     print(f"regkg: serving {settings.store.location} on {settings.public_base} (SPARQL at /sparql)", file=sys.stderr)
+    logging.getLogger("regkg").setLevel(args.log_level.upper())  # the access log is INFO: off from "warning"
     uvicorn.run(
         create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level,
         access_log=False, server_header=False,  # the JSON access log (regkg.access) replaces uvicorn's
