@@ -80,8 +80,10 @@ def build(settings: Settings, *, reasoner: bool = True, full: bool = False) -> B
                     info["checks"] = report.checks
                     return BuildResult(settings.store_path, build_dir, info, report)
             started = time.perf_counter()
-            check_dataset(dataset_store(prepared), prepared, shapes, view.settings, report, reasoner=reasoner)
-            report.timings["checks"] = round(time.perf_counter() - started, 3)
+            store = dataset_store(prepared)
+            report.timings["load"] = round(time.perf_counter() - started, 3)
+            check_dataset(store, prepared, shapes, view.settings, report, reasoner=reasoner)
+            del store
             if not report.ok:
                 raise ValidationFailed(report)
             info["checks"] = report.checks
