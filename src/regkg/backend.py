@@ -165,10 +165,11 @@ def publish(
     settings: Settings, nquads: bytes | Iterable[str] | dict[str, list[str]], info: dict[str, Any]
 ) -> Path | None:
     """Write a built dataset (canonical N-Quads, possibly grouped by graph; one named graph per
-    data file) and its build info to the configured backend. Embedded: a new store directory swapped in atomically
-    (:func:`regkg.store.write_store`); returns it. Remote: graph by graph through the Graph Store
-    Protocol or SPARQL Update, only the graphs that changed, graphs no longer in the dataset
-    dropped, the build info last; returns None. The caller holds :func:`regkg.store.store_lock`."""
+    data file) and its build info to the configured backend. Embedded: a new store directory
+    swapped in atomically (:func:`regkg.store.write_store`); returns it. Remote: graph by graph
+    through the Graph Store Protocol or SPARQL Update, only the graphs that changed, graphs no
+    longer in the dataset dropped, the build info last; returns None. The caller holds
+    :func:`regkg.store.store_lock`."""
     spec = settings.store
     if not spec.remote:
         from .store import write_store
@@ -193,11 +194,9 @@ def restore(settings: Settings, data: bytes, origin: str = "") -> dict[str, Any]
     if not spec.remote:
         assert spec.path is not None
         return restore_store(spec.path, data, origin)[1]
-    from .canonical import digest
-    from .store import _graph_counts, canonical_nquads
+    from .store import restored_dataset
 
-    lines = canonical_nquads(data)
-    info = {"digest": digest(lines), "quads": len(lines), "graphs": _graph_counts(lines), "restored_from": origin}
+    groups, info = restored_dataset(data, origin)
     with store_lock(settings.store_path):
-        publish(settings, lines, info)
+        publish(settings, groups, info)
     return info

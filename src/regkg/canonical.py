@@ -45,16 +45,9 @@ def graph_digest(lines: list[str]) -> str:
     return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 
-def digest(lines: Iterable[str]) -> str:
-    """SHA-256 of the dataset's N-Quads lines in canonical order."""
-    h = hashlib.sha256()
-    for line in lines:
-        h.update(line.encode("utf-8"))
-    return h.hexdigest()
-
-
 def groups_digest(groups: dict[str, list[str]]) -> str:
-    """:func:`digest` of lines grouped by graph in canonical order (one update per graph)."""
+    """The dataset digest: SHA-256 of its lines grouped by graph in canonical order, i.e. of its
+    canonical N-Quads (one update per graph)."""
     h = hashlib.sha256()
     for group in groups.values():
         h.update("".join(group).encode("utf-8"))

@@ -6,12 +6,11 @@ import contextlib
 import io
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import owlready2
-import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Literal, Node, URIRef
@@ -149,16 +148,13 @@ def _disjoint_pairs(ontology: rdflib.Graph) -> set[frozenset[Node]]:
     return pairs
 
 
-def check_instance_disjointness(
-    store: Any, ontology: rdflib.Graph, origin: Callable[[str, str], str], *, nodes: Iterable[Any] | None = None
-) -> list[Problem]:
+def check_instance_disjointness(store: Any, ontology: rdflib.Graph, origin: Callable[[str, str], str]) -> list[Problem]:
     """Instance data against the ontology at scale, without a reasoner: an individual must not
     belong to two disjoint classes, counting its asserted types, the domains of the properties
     it has, the ranges of the properties pointing to it (and, through rdfs:subPropertyOf and
     owl:inverseOf, of their super- and inverse properties), all closed under rdfs:subClassOf.
     For an ontology using only INSTANCE_CHECK_AXIOMS, this finds every inconsistency HermiT
-    would find in instance data; one query, linear in the data. With ``nodes`` (pyoxigraph
-    terms), only those individuals (what makes one inconsistent is in its own triples)."""
+    would find in instance data; one query, linear in the data."""
     from .terms import compact
 
     pairs = _disjoint_pairs(ontology)
@@ -202,11 +198,6 @@ def check_instance_disjointness(
         parts.append(f"{{ GRAPH ?g {{ ?x ?p ?o }} VALUES (?p ?c) {{ {out} }} }}")
     if into:
         parts.append(f"{{ GRAPH ?g {{ ?s ?p ?x }} VALUES (?p ?c) {{ {into} }} FILTER(!isLiteral(?x)) }}")
-    if nodes is not None:
-        individuals = " ".join(str(n) for n in nodes if not isinstance(n, ox.Literal))
-        if not individuals:
-            return []
-        parts = [part.replace("{ GRAPH", f"{{ VALUES ?x {{ {individuals} }} GRAPH", 1) for part in parts]
     query = f"SELECT DISTINCT ?g ?x ?c WHERE {{ {' UNION '.join(parts)} }}"
     found: dict[str, dict[Node, str]] = {}
     for row in store.query(query):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,6 @@ class Scope:
     """What an incremental build re-checks: the reachable nodes (pyoxigraph terms)."""
 
     nodes: list[Any]
-    changed_graphs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -219,7 +218,7 @@ def rebuild(
             base = [item.file.graph for item in prepared if item.file.kind in ("ontology", "reference")]
             checked = context(store, nodes, sorted(set(base)))
             report.timings["context"] = round(time.perf_counter() - started - report.timings["patch"], 3)
-            check_dataset(checked, prepared, shapes, settings, report, scope=Scope(nodes, plan_.changed))
+            check_dataset(checked, prepared, shapes, settings, report, scope=Scope(nodes))
             if not report.ok:
                 raise _Refused
             started = time.perf_counter()

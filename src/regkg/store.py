@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from .canonical import canonical_order, graph_digest, lines_by_graph
+from .canonical import canonical_order, graph_digest, groups_digest, lines_by_graph
 from .namespaces import OUTPUT_PREFIXES, PREFIXES
 
 EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
@@ -246,18 +246,9 @@ def write_store(
     return commit(path, tmp_dir, info, keep_previous=keep_previous)
 
 
-def _graph_counts(lines: list[str]) -> dict[str, int]:
-    """Quads per named graph of sorted N-Quads lines ("" for the default graph)."""
-    graphs: dict[str, int] = {}
-    for quad in ox.parse("".join(lines), ox.RdfFormat.N_QUADS):
-        name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
-        graphs[name] = graphs.get(name, 0) + 1
-    return graphs
-
-
-def canonical_nquads(data: bytes) -> list[str]:
-    """N-Quads (plain or gzipped) as de-duplicated lines in pyoxigraph's canonical form and in
-    canonical order (:mod:`regkg.canonical`); raises ValueError when the data is not valid N-Quads."""
+def _canonical_groups(data: bytes) -> dict[str, list[str]]:
+    """N-Quads (plain or gzipped) in pyoxigraph's canonical form, grouped by graph in canonical
+    order; raises ValueError when the data is not valid N-Quads."""
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     try:
@@ -265,19 +256,35 @@ def canonical_nquads(data: bytes) -> list[str]:
     except SyntaxError as exc:
         raise ValueError(f"not valid N-Quads: {exc}") from exc
     text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
-    return canonical_order(text.decode("utf-8").splitlines(keepends=True))
+    return lines_by_graph(text.decode("utf-8").splitlines(keepends=True))
+
+
+def canonical_nquads(data: bytes) -> list[str]:
+    """N-Quads (plain or gzipped) as de-duplicated lines in pyoxigraph's canonical form and in
+    canonical order (:mod:`regkg.canonical`); raises ValueError when the data is not valid N-Quads."""
+    return [line for group in _canonical_groups(data).values() for line in group]
+
+
+def restored_dataset(data: bytes, origin: str = "") -> tuple[dict[str, list[str]], dict[str, Any]]:
+    """The dataset of an N-Quads dump (plain or gzipped), grouped by graph in canonical order,
+    and its build info, as ``regkg restore`` writes them on either backend."""
+    groups = _canonical_groups(data)
+    info = {
+        "digest": groups_digest(groups),
+        "quads": sum(map(len, groups.values())),
+        "graphs": {graph: len(group) for graph, group in groups.items()},
+        "restored_from": origin,
+    }
+    return groups, info
 
 
 def restore_store(path: Path, data: bytes, origin: str = "") -> tuple[Path, dict[str, Any]]:
     """Replace the store at ``path`` by the dataset of an N-Quads dump (plain or gzipped), with
     its named graphs, atomically (same swap as a build). The data is parsed, not validated: it is
     meant to be a dump of a built store. Returns the build directory and its build.json."""
-    from .canonical import digest  # rdflib: only when restoring
-
-    lines = canonical_nquads(data)
-    info = {"digest": digest(lines), "quads": len(lines), "graphs": _graph_counts(lines), "restored_from": origin}
+    groups, info = restored_dataset(data, origin)
     with store_lock(path):
-        build_dir = write_store(path, "".join(lines).encode("utf-8"), info)
+        build_dir = write_store(path, groups, info)
     return build_dir, info
 
 
