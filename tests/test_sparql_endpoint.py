@@ -597,6 +597,54 @@ def test_anchored_lookup_is_truncated_at_the_row_limit(limited: httpx.Client) ->
     assert response.headers["x-regkg-truncated"] == "true"
 
 
+# -- queries proven fast (answered in the service process after a quick first answer) -----------
+
+JOIN = """PREFIX rk: <https://w3id.org/regkg/ontology#>
+SELECT ?measure ?framework WHERE { ?measure rk:framework ?framework ; rk:concernsProduct ?m } ORDER BY ?measure"""
+
+
+def test_proven_fast_memory_is_bounded_and_forgets_slow_answers() -> None:
+    from regkg.service.proven_fast import MAX_QUERY_CHARS, ProvenFast
+
+    proven = ProvenFast(0.005, capacity=2)
+    proven.record(("a", "json", None), 0.001)
+    proven.record(("slow", "json", None), 0.5)
+    assert ("a", "json", None) in proven and ("slow", "json", None) not in proven
+    assert ("a", "csv", None) not in proven, "proven for one format only"
+    proven.record(("a", "json", None), 0.5)  # slower this time: no longer proven
+    assert ("a", "json", None) not in proven
+    for name in "bcd":
+        proven.record((name, "json", None), 0.001)
+    assert len(proven) == 2 and ("b", "json", None) not in proven, "least recently used out first"
+    proven.record(("x" * (MAX_QUERY_CHARS + 1), "json", None), 0.001)
+    assert ("x" * (MAX_QUERY_CHARS + 1), "json", None) not in proven, "long texts are not kept"
+
+
+def _worker_ticks(server: ServerURL) -> int:
+    return sum(cpu_ticks(pid) for pid in worker_pids(server))
+
+
+@pytest.mark.parametrize("in_process_ms", ["5", "0"])
+def test_quick_queries_move_to_the_service_process(store_path: Path, in_process_ms: str) -> None:
+    """A join a worker answered quickly is answered in process afterwards (the workers stay idle),
+    with the same bytes; REGKG_IN_PROCESS_MS=0 keeps every such query on the workers."""
+    env = {"REGKG_WORKERS": "1", "REGKG_IN_PROCESS_MS": in_process_ms}
+    with running_server(store_path, env=env) as url, httpx.Client(base_url=url, timeout=30.0) as http:
+        first = http.get("/sparql", params={"query": JOIN}, headers={"Accept": "text/csv"})
+        for _ in range(3):  # a cold worker may need more than 5 ms the first time
+            http.get("/sparql", params={"query": JOIN}, headers={"Accept": "text/csv"})
+        before = _worker_ticks(url)
+        answers = {http.get("/sparql", params={"query": JOIN}, headers={"Accept": "text/csv"}).content
+                   for _ in range(300)}  # fmt: skip
+        used = _worker_ticks(url) - before
+    assert first.status_code == 200 and int(first.headers["x-regkg-rows"]) >= 4, first.text[:200]
+    assert answers == {first.content}, "the in-process answer differs from the worker's"
+    if in_process_ms == "0":
+        assert used >= 3, f"workers used {used} ticks for 300 queries with REGKG_IN_PROCESS_MS=0"
+    else:
+        assert used <= 2, f"workers used {used} ticks for 300 queries proven fast: not answered in process"
+
+
 # -- datasets -----------------------------------------------------------------------------------
 
 

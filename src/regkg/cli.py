@@ -279,6 +279,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(
         args.store, host=args.host, port=args.port, base_url=args.base_url, query_timeout=args.timeout,
         max_rows=args.max_rows, workers=args.workers, in_memory=args.in_memory or None,
+        in_process_ms=args.in_process_ms,
     )  # fmt: skip
     if not store_exists(settings):
         from .builder import ValidationFailed, build
@@ -418,7 +419,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--base-url", help="public base URL (default http://HOST:PORT); IRIs dereference under it")
     s.add_argument("--timeout", type=float, help="per-query time limit in seconds (default 10)")
     s.add_argument("--max-rows", type=int, help="rows per result before truncation (default 10000)")
-    s.add_argument("--workers", type=int, help="query worker processes (default: number of cores, at least 2)")
+    s.add_argument("--workers", type=int, help="query worker processes (default $REGKG_WORKERS or 2 per core)")
+    s.add_argument(
+        "--in-process-ms",
+        type=float,
+        help="a SPARQL query a worker answered within this many ms is afterwards answered in the service "
+        "process, without the hop to a worker (default $REGKG_IN_PROCESS_MS or 5; 0: never)",
+    )
     s.add_argument(
         "--in-memory",
         action="store_true",

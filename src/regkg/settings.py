@@ -71,6 +71,7 @@ class Settings:
     in_memory: bool = False  # the service's own answers read an in-memory copy of the embedded store
     facts_max_triples: int = 5_000_000  # above this, no facts base (about 3 GB per million triples); 0: no limit
     queue_timeout: float = 30.0  # seconds a query may wait for a free worker before a 503
+    in_process_ms: float = 5.0  # a query a worker answered this fast is then answered in process; 0: never
     service_allowlist: tuple[str, ...] = ()  # hosts SERVICE may call; empty: none
     max_request_bytes: int = 1_000_000  # largest accepted request body or query string
     ingest_token: str = field(default="", repr=False)  # bearer token for document writes; empty: writes disabled
@@ -161,6 +162,7 @@ class Settings:
             "max_rows": _env_int("REGKG_MAX_ROWS", 10_000),
             "workers": _env_int("REGKG_WORKERS", 2 * max(1, os.cpu_count() or 1)),
             "queue_timeout": _env_float("REGKG_QUEUE_TIMEOUT", 30.0),
+            "in_process_ms": _env_float("REGKG_IN_PROCESS_MS", 5.0),
             "service_allowlist": tuple(h.strip().lower() for h in allow.split(",") if h.strip()),
             "max_request_bytes": _env_int("REGKG_MAX_REQUEST_BYTES", 1_000_000),
             "ingest_token": os.environ.get("REGKG_INGEST_TOKEN", "").strip(),

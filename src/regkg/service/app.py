@@ -26,6 +26,7 @@ from . import answers_api, applicability_api, dataset, documents_api, linked_dat
 from .api import add_saved_query_routes
 from .errors import problem
 from .executor import QueryExecutor
+from .proven_fast import ProvenFast
 
 DESCRIPTION = """Knowledge graph of French drug-access regulations: a read-only SPARQL 1.1
 endpoint over cited facts (each with its source document, provision and verbatim quote)."""
@@ -72,6 +73,7 @@ async def reload_store(app: FastAPI) -> bool:
         store = await run_in_threadpool(_open_store, settings, version)
         await app.state.executor.reload(worker_target(store))
         app.state.store, app.state.store_version = store, version
+        app.state.proven_fast = ProvenFast(settings.in_process_ms / 1000)  # proven on this store only
         log.info("regkg: now serving %s (digest %s)", store.path, str(store.info.get("digest"))[:16])
         return True
 
@@ -112,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         await executor.start()
         app.state.executor = executor
+        app.state.proven_fast = ProvenFast(settings.in_process_ms / 1000)
         app.state.reload_lock = asyncio.Lock()
         watcher = asyncio.create_task(_follow_store_link(app))
         try:

@@ -18,6 +18,7 @@ import multiprocessing
 import signal
 import socket
 import struct
+import time
 from collections import deque
 from multiprocessing.connection import Connection
 
@@ -189,7 +190,9 @@ class QueryExecutor:
             worker = self._renew(worker)
         try:
             async with asyncio.timeout(limit):
+                began = time.perf_counter()
                 frame = await worker.call(encode_job(job))
+                seconds = time.perf_counter() - began
         except TimeoutError:
             worker = self._retire(worker)
             return Outcome(503, error=f"query exceeded the {limit:g} s time limit and was stopped")
@@ -207,7 +210,9 @@ class QueryExecutor:
             if worker.store_path != self.store_path:
                 worker = self._renew(worker)
             self._idle.put_nowait(worker)
-        return decode_outcome(frame)
+        outcome = decode_outcome(frame)
+        outcome.seconds = seconds
+        return outcome
 
     async def close(self) -> None:
         for worker in list(self._all):

@@ -22,6 +22,7 @@ from ..settings import Settings
 from ..sparql_text import UPDATE_FORMS, anchored_lookup, form, service_targets
 from .errors import problem, problem_body
 from .negotiation import CONTENT_TYPES, GRAPH_TYPES, SOLUTION_TYPES, choose, format_parameter, wants_html
+from .proven_fast import ProvenFast
 from .security import query_too_nested
 from .service_description import service_description
 from .worker import Job, execute
@@ -173,15 +174,21 @@ async def answer(
     job = Job(query=query, fmt=fmt, max_rows=settings.max_rows, default_graphs=params.get("default-graph-uri"),
               named_graphs=params.get("named-graph-uri"), base_iri=f"{settings.public_base}/sparql")  # fmt: skip
     engine = getattr(state.store, "engine", None)  # type: ignore[attr-defined]
-    if (
+    proven: ProvenFast | None = getattr(state, "proven_fast", None)
+    key = (query, fmt, job.base_iri)
+    in_process = (
         engine is not None
         and params.get("default-graph-uri") is None
         and params.get("named-graph-uri") is None
-        and (anchored_lookup(query, settings.max_rows))
-    ):  # bounded by construction: answered here, without the hop to a worker process
+        and ((proven is not None and key in proven) or anchored_lookup(query, settings.max_rows))
+    )
+    if in_process:  # bounded by construction or proven fast: answered here, without the hop to a worker
         outcome = execute(engine, job)
     else:
         outcome = await state.executor.run(job)  # type: ignore[attr-defined]
+        if proven is not None and engine is not None and outcome.status == 200 and job.default_graphs is None \
+                and job.named_graphs is None:  # fmt: skip
+            proven.record(key, outcome.seconds)
     if outcome.status != 200:
         return _problem(outcome.status, outcome.error)
     if outcome.truncated:

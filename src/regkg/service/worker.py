@@ -53,6 +53,7 @@ class Outcome:
     error: str = ""
     kind: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0  # set by the service: from sending the job to having its outcome (not sent)
 
 
 def execute(store: ox.Store, job: Job) -> Outcome:

@@ -1,0 +1,49 @@
+"""Queries proven fast on the store being served, answered in the service process.
+
+Every query first runs in a worker process, under the time limit (:mod:`.executor`). A store
+handle never changes what it holds (a rebuild or an ingest swaps in another handle), so the same
+query text with the same options costs the same again on it: one that a worker answered within
+``REGKG_IN_PROCESS_MS`` (send to outcome, serialisation included) is then evaluated in the
+service process, without the hop to a worker (about 0.2 ms, as much as the engine's own work on
+a lookup). A runaway query is never admitted: it has to have finished, quickly, first.
+
+One :class:`ProvenFast` belongs to one store handle; the service makes a new one when it swaps
+stores, so nothing proven on a previous store carries over. Its memory is bounded: at most
+``capacity`` query texts of at most ``MAX_QUERY_CHARS`` characters each, least recently used
+first out.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+MAX_QUERY_CHARS = 8_192
+Key = tuple[str, str, str | None]  # query text, result format, base IRI
+
+
+class ProvenFast:
+    """The query texts a worker answered within ``limit_seconds`` on one store."""
+
+    def __init__(self, limit_seconds: float, capacity: int = 4_096) -> None:
+        self.limit = limit_seconds
+        self.capacity = capacity
+        self._keys: OrderedDict[Key, None] = OrderedDict()
+
+    def __contains__(self, key: Key) -> bool:
+        if key in self._keys:
+            self._keys.move_to_end(key)
+            return True
+        return False
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def record(self, key: Key, seconds: float) -> None:
+        """Remember ``key`` if a worker answered it within the limit (else forget it)."""
+        if seconds > self.limit or len(key[0]) > MAX_QUERY_CHARS:
+            self._keys.pop(key, None)
+            return
+        self._keys[key] = None
+        self._keys.move_to_end(key)
+        while len(self._keys) > self.capacity:
+            self._keys.popitem(last=False)
