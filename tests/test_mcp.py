@@ -318,6 +318,12 @@ def test_saved_queries(mcp: Session) -> None:
     assert indications["parameters"][0]["name"] == "medicine" and indications["parameters"][0]["required"]
     answer = mcp.ok("run_saved_query", {"name": "indications", "parameters": {"medicine": "Lutathera"}})
     assert answer["row_count"] == len(answer["rows"]) > 0 and answer["truncated"] is False
+    assert answer["next_offset"] is None
+    first = mcp.ok("run_saved_query", {"name": "indications", "parameters": {"medicine": "Lutathera"}, "limit": 2})
+    assert first["rows"] == answer["rows"][:2] and first["truncated"] is True and first["next_offset"] == 2
+    rest = mcp.ok("run_saved_query", {"name": "indications", "parameters": {"medicine": "Lutathera"}, "offset": 2})
+    assert rest["rows"] == answer["rows"][2:] and rest["offset"] == 2
+    assert "limit must be between" in mcp.error("run_saved_query", {"name": "boards", "limit": 0})
     assert {"indication", "document", "provision", "quote"} <= set(answer["columns"])
     for row in answer["rows"]:
         assert row["medicine"] == LUTATHERA

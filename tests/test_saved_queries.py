@@ -15,6 +15,7 @@ import pytest
 
 from regkg import Store
 from regkg.answers.saved_queries import ParameterError, load_saved_queries, run_saved_query
+from regkg.sparql_text import total_order
 
 from .server import running_server
 
@@ -189,6 +190,65 @@ def test_rest_injection_attempts_change_nothing(client: httpx.Client, attempt: s
     assert client.get("/api/queries/boards").json()["rows"], "the store still answers"
 
 
+def test_rest_pages_follow_the_query_order(client: httpx.Client) -> None:
+    whole = client.get("/api/queries/timeline", params={"medicine": "Lumykras"}).json()
+    assert whole["limit"] == 1000 and whole["offset"] == 0 and whole["next"] is None
+    assert len(whole["rows"]) > 5, "the fixture needs a timeline longer than two pages of 3"
+    pages, url, params = [], "/api/queries/timeline", {"medicine": "Lumykras", "limit": "3"}
+    while url:
+        response = client.get(url, params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert len(body["rows"]) <= 3 and response.headers["x-regkg-rows"] == str(len(body["rows"]))
+        pages.append(body["rows"])
+        if body["next"]:
+            assert response.headers["link"] == f'<{body["next"]}>; rel="next"'
+            assert body["next"].startswith(str(client.base_url)), "next is an absolute URL under the service"
+        else:
+            assert "link" not in response.headers
+        url, params = body["next"], None
+    assert [row for page in pages for row in page] == whole["rows"], "the pages put together are the whole answer"
+    assert all(len(page) == 3 for page in pages[:-1])
+    csv_page = client.get("/api/queries/timeline", params={"medicine": "Lumykras", "limit": "2", "offset": "2",
+                                                           "format": "csv"})  # fmt: skip
+    assert len(list(csv.DictReader(io.StringIO(csv_page.text)))) == 2
+    assert 'rel="next"' in csv_page.headers["link"] and "offset=4" in csv_page.headers["link"]
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [({"limit": "0"}, "limit must be between 1 and 10000"), ({"limit": "10001"}, "limit must be between"),
+     ({"limit": "ten"}, "must be integers"), ({"offset": "-1"}, "offset must not be negative")],
+)  # fmt: skip
+def test_rest_bad_pages_are_400(client: httpx.Client, params: dict[str, str], needle: str) -> None:
+    response = client.get("/api/queries/boards", params=params)
+    assert response.status_code == 400 and needle in response.json()["detail"], response.text
+
+
+def test_saved_queries_cannot_declare_the_routes_own_parameters(tmp_path: Path) -> None:
+    (tmp_path / "bad.rq").write_text("#+ param: limit | integer | 3 | rows\nSELECT * WHERE { ?s ?p ?o }")
+    with pytest.raises(ValueError, match="parameter name limit is reserved"):
+        load_saved_queries(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("query", "ordered"),
+    [("SELECT ?a ?b WHERE { ?a ?p ?b } ORDER BY ?a", "SELECT ?a ?b WHERE { ?a ?p ?b } ORDER BY ?a ?b"),
+     ("SELECT ?a (COUNT(?b) AS ?n) WHERE { ?a ?p ?b } GROUP BY ?a ORDER BY DESC(?n) # c\n",
+      "SELECT ?a (COUNT(?b) AS ?n) WHERE { ?a ?p ?b } GROUP BY ?a ORDER BY DESC(?n) ?a # c\n"),
+     ("SELECT ?a ?b WHERE { { SELECT ?a WHERE { ?a ?p ?o } ORDER BY ?a LIMIT 3 } ?a ?q ?b } LIMIT 5",
+      "SELECT ?a ?b WHERE { { SELECT ?a WHERE { ?a ?p ?o } ORDER BY ?a LIMIT 3 } ?a ?q ?b } ORDER BY ?a ?b LIMIT 5"),
+     ("SELECT ?a ?b WHERE { ?a ?p ?b } ORDER BY STR(?a) ?b", "SELECT ?a ?b WHERE { ?a ?p ?b } ORDER BY STR(?a) ?b ?a"),
+     ("SELECT ?a ?b WHERE { ?a ?p ?b } VALUES ?a { <x> }",
+      "SELECT ?a ?b WHERE { ?a ?p ?b } ORDER BY ?a ?b VALUES ?a { <x> }"),
+     ("SELECT * WHERE { ?a ?p ?b } ORDER BY ?a", None),
+     ("SELECT ?a WHERE { ?a ?p ?b } ORDER BY ASC(?a)", None),
+     ("ASK { ?a ?p ?b }", None)],
+)  # fmt: skip
+def test_saved_queries_are_evaluated_in_a_total_order(query: str, ordered: str | None) -> None:
+    assert total_order(query) == (ordered or query)
+
+
 # --- CLI -------------------------------------------------------------------------------------
 
 
@@ -208,3 +268,6 @@ def test_cli_ask(built_store: Store) -> None:
     assert bad.returncode == 2 and "unknown medicine" in bad.stderr
     assert ask("nope", store=built_store).returncode == 2
     assert ask("indications", "-p", "medicine", store=built_store).returncode == 2
+    page = ask("indications", "-p", "medicine=Lutathera", "--format", "csv", "--limit", "2", "--offset", "3",
+               store=built_store)  # fmt: skip
+    assert [row["boardLabel"] for row in csv.DictReader(io.StringIO(page.stdout))] == boards[3:5], page.stderr

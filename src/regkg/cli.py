@@ -104,7 +104,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .answers.saved_queries import ParameterError, load_saved_queries, run_saved_query
+    from .answers.saved_queries import ParameterError, load_saved_queries, run_saved_query, saved_query_page
+    from .results import SOLUTION_SERIALIZERS
 
     settings = Settings.from_env(args.store)
     queries = load_saved_queries(settings.queries_dir)
@@ -125,8 +126,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
         values[key] = value
     try:
         store = open_store(settings)
-        results = run_saved_query(store, queries[args.name], values)
-        sys.stdout.buffer.write(store.serialize(results, args.format))
+        if args.limit is None and not args.offset:
+            sys.stdout.buffer.write(store.serialize(run_saved_query(store, queries[args.name], values), args.format))
+        else:
+            page = saved_query_page(store, queries[args.name], values, limit=args.limit, offset=args.offset)
+            sys.stdout.buffer.write(SOLUTION_SERIALIZERS[args.format](page.columns, page.rows))
     except (ParameterError, StoreMissing, QueryError) as exc:
         _err(str(exc))
         return EXIT_BAD_INPUT
@@ -355,6 +359,8 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("name", nargs="?", help="saved query name (file name without .rq); omit to list them")
     a.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE", help="a parameter value")
     a.add_argument("--format", choices=sorted(RESULT_FORMATS), default="json")
+    a.add_argument("--limit", type=int, help="at most this many rows (default: all)")
+    a.add_argument("--offset", type=int, default=0, help="skip this many rows first, in the query's order")
     a.add_argument("--list", action="store_true", help="list the saved queries and their parameters")
     a.add_argument("--store", help="store path")
     a.set_defaults(func=cmd_ask)

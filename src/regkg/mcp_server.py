@@ -43,8 +43,7 @@ from .answers.applicability import ApplicabilityError, Facts
 from .answers.applicability import applicability as decide_applicability
 from .answers.facts import check_facts_allowed, facts_document, resolve_medicine
 from .answers.facts import facts as find_facts
-from .answers.saved_queries import ParameterError, SavedQuery, load_saved_queries
-from .answers.saved_queries import run_saved_query as execute_saved_query
+from .answers.saved_queries import ParameterError, SavedQuery, load_saved_queries, saved_query_page
 from .answers.search import AnswerError, hits_document
 from .answers.search import search as find_resources
 from .backend import StoreBackend, open_store, store_version, worker_target
@@ -122,7 +121,8 @@ LIST_QUERIES_DOC = """The curated saved queries: name, summary, tags, typed para
 not, with an example) and the SPARQL text. Run one with run_saved_query."""
 RUN_QUERY_DOC = """Run a saved query with typed parameters (bound as RDF terms, never pasted into the
 query). Rows are plain values by column, with the citation columns (document, provision, quote)
-when the query has them."""
+when the query has them. Long answers come in pages: when truncated is true, ask again with
+offset set to next_offset."""
 
 
 class InputError(ValueError):
@@ -415,21 +415,22 @@ class Backend:
     def list_saved_queries(self) -> dict[str, Any]:
         return {"queries": [q.to_dict() for q in self.saved.values()]}
 
-    def run_saved_query(self, name: str, parameters: dict[str, str] | None = None) -> dict[str, Any]:
+    def run_saved_query(
+        self, name: str, parameters: dict[str, str] | None = None, limit: int | None = None, offset: int = 0
+    ) -> dict[str, Any]:
         saved = self.saved.get(name)
         if saved is None:
             raise InputError(f"no saved query {name!r}; available: {', '.join(self.saved) or 'none'}")
+        most = self.settings.max_rows
+        if limit is not None and not 1 <= limit <= most:
+            raise InputError(f"limit must be between 1 and {most}, got {limit}")
+        if offset < 0:
+            raise InputError(f"offset must not be negative, got {offset}")
+        size = most if limit is None else limit
         values = dict(parameters or {})
-        results = execute_saved_query(self.store, saved, values)
-        columns = [v.value for v in results.variables]
-        rows: list[dict[str, Any]] = []
-        truncated = False
-        for solution in results:
-            if len(rows) == self.settings.max_rows:
-                truncated = True
-                break
-            terms = [solution[i] for i in range(len(columns))]
-            rows.append({c: _plain(t) for c, t in zip(columns, terms, strict=True) if t is not None})
+        page = saved_query_page(self.store, saved, values, limit=size, offset=offset)
+        columns = page.columns
+        rows = [{c: _plain(t) for c, t in zip(columns, terms, strict=True) if t is not None} for terms in page.rows]
         return {
             "query": saved.name,
             "summary": saved.summary,
@@ -437,7 +438,9 @@ class Backend:
             "columns": columns,
             "rows": rows,
             "row_count": len(rows),
-            "truncated": truncated,
+            "offset": offset,
+            "truncated": page.more,
+            "next_offset": offset + size if page.more else None,
         }
 
 
@@ -590,9 +593,11 @@ def create_server(settings: Settings) -> "MCPServer":
         parameters: Annotated[
             dict[str, str] | None, Field(description="parameter values by name, e.g. {'medicine': 'Lutathera'}")
         ] = None,
+        limit: Annotated[int | None, Field(description="most rows to return (default: the row limit)")] = None,
+        offset: Annotated[int, Field(description="rows to skip first (a next page: the answer's next_offset)")] = 0,
     ) -> dict[str, Any]:
         try:
-            return backend.run_saved_query(name, parameters)
+            return backend.run_saved_query(name, parameters, limit, offset)
         except EXPECTED_ERRORS as exc:
             raise refuse(exc) from exc
 

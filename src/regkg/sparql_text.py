@@ -172,3 +172,80 @@ def anchored_lookup(text: str, max_offset: int) -> bool:
     modifiers = [(m.group(1).upper(), int(m.group(2))) for m in _MODIFIER_NUMBER.finditer(match.group("mods"))]
     names = [name for name, _ in modifiers]
     return len(names) == len(set(names)) and all(n <= max_offset for name, n in modifiers if name == "OFFSET")
+
+
+def _projection(toks: list[Token]) -> list[str] | None:
+    """The variables a SELECT query projects, in order (``?x``, ``(expr AS ?x)``); None for
+    ``SELECT *`` or another query form."""
+    start = next((i for i, t in enumerate(toks) if t.word == "SELECT"), None)
+    if start is None:
+        return None
+    names: list[str] = []
+    parens = 0
+    for i in range(start + 1, len(toks)):
+        tok = toks[i]
+        if parens == 0 and (tok.text == "{" or tok.word in ("WHERE", "FROM")):
+            break
+        if tok.text == "(":
+            parens += 1
+        elif tok.text == ")":
+            parens -= 1
+        elif tok.text == "*" and parens == 0:
+            return None
+        elif tok.kind == "var" and (parens == 0 or toks[i - 1].word == "AS"):
+            names.append(tok.text[1:])
+    return names
+
+
+def _sort_keys(clause: list[Token]) -> set[str]:
+    """The variables an ORDER BY clause sorts on as they are: ``?x``, ``ASC(?x)``, ``DESC(?x)``
+    (not inside another expression, such as ``STR(?x)``, which may tie distinct terms)."""
+    keys: set[str] = set()
+    parens = 0
+    for i, tok in enumerate(clause):
+        if tok.text == "(":
+            parens += 1
+        elif tok.text == ")":
+            parens -= 1
+        elif tok.kind == "var" and (
+            parens == 0
+            or (parens == 1 and i >= 2 and clause[i - 1].text == "(" and clause[i - 2].word in ("ASC", "DESC")
+                and i + 1 < len(clause) and clause[i + 1].text == ")")
+        ):  # fmt: skip
+            keys.add(tok.text[1:])
+    return keys
+
+
+def total_order(text: str) -> str:
+    """The SELECT query with its outermost ORDER BY made total: every projected variable not
+    already a sort key is appended as one (an ORDER BY of them all is added when there is none),
+    so that rows tied on the query's own keys come in one order every time. The engine's order of
+    ties may change from one evaluation to the next (hash-based grouping), which would make pages
+    of a long answer overlap or miss rows. The text is returned unchanged for ``SELECT *``, another
+    form, or when every projected variable is already a key."""
+    toks = tokens(text)
+    projected = _projection(toks)
+    if not projected:
+        return text
+    depth = 0
+    order_at: int | None = None  # index of the outermost ORDER keyword
+    tail_at: int | None = None  # index of the first outermost LIMIT, OFFSET or VALUES
+    for i, tok in enumerate(toks):
+        if tok.text == "{":
+            depth += 1
+        elif tok.text == "}":
+            depth -= 1
+        elif depth == 0 and tok.word == "ORDER" and i + 1 < len(toks) and toks[i + 1].word == "BY":
+            order_at = i
+        elif depth == 0 and tok.word in ("LIMIT", "OFFSET", "VALUES") and tail_at is None and toks[i - 1].word != "BY":
+            tail_at = i
+    end = tail_at if tail_at is not None else len(toks)
+    keys = _sort_keys(toks[order_at + 2 : end]) if order_at is not None else set()
+    missing = [name for name in projected if name not in keys]
+    if not missing:
+        return text
+    added = " ".join("?" + name for name in missing)
+    if order_at is None:
+        added = "ORDER BY " + added
+    at = toks[end - 1].end  # after the last token of the clauses before LIMIT/OFFSET/VALUES (comments after)
+    return f"{text[:at]} {added}{text[at:]}"

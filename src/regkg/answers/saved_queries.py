@@ -14,6 +14,14 @@ name (labels, alternative names, product name, INN; case- and accent-insensitive
 bound to the query's variable of the same name through the engine's substitutions, never
 pasted into the query text, so quotes, braces or ``} ; DROP`` in a value are only data.
 
+Answers come in one order every time: the engine is given the text with its ORDER BY made total
+(:func:`regkg.sparql_text.total_order`: the projected variables that are not sort keys are
+appended as keys), since it may order ties differently from one evaluation to the next (its
+grouping is hash-based). So an answer can be read a page at a time (:func:`saved_query_page`:
+``limit`` rows after the first ``offset``), and the pages of one store put together are the
+whole answer. ``limit``, ``offset`` and ``format`` are the routes' own parameters, so no saved
+query may declare them.
+
 ``#+ quote-index: selector | text`` says that the query keeps only the quote selectors ``?selector``
 whose ``oa:exact`` contains the string parameter ``text`` (case-insensitive), by a FILTER of its
 own. On an embedded store, ``?selector`` is then first restricted (``VALUES``) to the hits of the
@@ -26,13 +34,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections import deque
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
 from ..namespaces import PREFIXES
+from ..sparql_text import total_order
 from ..sparql_values import bind_values
 from ..store import Store
 from .quote_index import quote_index
@@ -46,6 +57,7 @@ def fold(text: str) -> str:
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
 
 
+RESERVED_PARAMETERS = frozenset({"limit", "offset", "format"})
 _PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<optional>\??)$")
 NAME_PROPERTIES = ("rdfs:label", "skos:altLabel", "rk:productName", "rk:inn", "skos:prefLabel", "rk:provisionNumber")
 
@@ -79,6 +91,7 @@ class SavedQuery:
     tags: tuple[str, ...] = ()
     parameters: tuple[Parameter, ...] = field(default_factory=tuple)
     quote_index: tuple[str, str] | None = None  # (selector variable, string parameter): see the module doc
+    evaluated: str = ""  # the text the engine is given: ``text`` in a total order (see the module doc)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,7 +132,10 @@ def parse_saved_query(path: Path) -> SavedQuery:
                 raise ValueError(f"{path.name}: bad '#+ quote-index:' line (want 'variable | string parameter' "
                                  "after that parameter's line)")  # fmt: skip
             quote_index = (variable, parameter)
-    return SavedQuery(path.stem, summary, text, tags, tuple(params), quote_index)
+    reserved = sorted({p.name for p in params} & RESERVED_PARAMETERS)
+    if reserved:
+        raise ValueError(f"{path.name}: parameter name {', '.join(reserved)} is reserved (paging and format)")
+    return SavedQuery(path.stem, summary, text, tags, tuple(params), quote_index, total_order(text))
 
 
 def load_saved_queries(directory: Path) -> dict[str, SavedQuery]:
@@ -226,12 +242,40 @@ def run_saved_query(store: Store, query: SavedQuery, values: dict[str, str]) -> 
     return store.query(_narrowed(store, query, values), substitutions=substitutions)
 
 
+@dataclass(frozen=True)
+class ResultPage:
+    """Rows ``offset`` to ``offset + len(rows)`` of a saved query's answer; ``more``: rows follow."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    offset: int
+    more: bool
+
+
+def saved_query_page(
+    store: Store, query: SavedQuery, values: dict[str, str], limit: int | None = None, offset: int = 0
+) -> ResultPage:
+    """At most ``limit`` rows (None: all) of a saved query's answer, after its first ``offset``."""
+    if (limit is not None and limit < 0) or offset < 0:
+        raise ParameterError(f"limit and offset must not be negative, got limit={limit}, offset={offset}")
+    results = run_saved_query(store, query, values)
+    columns = [v.value for v in results.variables]
+    width = range(len(columns))
+    solutions = iter(results)
+    deque(islice(solutions, offset), maxlen=0)  # skipped without building rows
+    taken = solutions if limit is None else islice(solutions, limit + 1)
+    rows = [[solution[i] for i in width] for solution in taken]
+    more = limit is not None and len(rows) > limit
+    return ResultPage(columns, rows[:limit] if more else rows, offset, more)
+
+
 def _narrowed(store: Store, query: SavedQuery, values: dict[str, str]) -> str:
     """The query text, its quote selectors restricted to the quote index's hits when it has a
     ``#+ quote-index:`` line, the store is embedded and the index can answer."""
+    text = query.evaluated or query.text
     if query.quote_index is None or not isinstance(store, Store):
-        return query.text
+        return text
     variable, parameter = query.quote_index
     index = quote_index(store)
     hits = index.matching(values[parameter]) if index is not None and values.get(parameter) else None
-    return query.text if hits is None else bind_values(query.text, {variable: hits})
+    return text if hits is None else bind_values(text, {variable: hits})
