@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from regkg import Store
-from regkg.answers.saved_queries import ParameterError, load_saved_queries, run_saved_query
+from regkg.answers.saved_queries import ParameterError, SavedQuery, load_saved_queries, run_saved_query
 from regkg.sparql_text import total_order
 
 from .server import running_server
@@ -223,6 +223,30 @@ def test_rest_pages_follow_the_query_order(client: httpx.Client) -> None:
 def test_rest_bad_pages_are_400(client: httpx.Client, params: dict[str, str], needle: str) -> None:
     response = client.get("/api/queries/boards", params=params)
     assert response.status_code == 400 and needle in response.json()["detail"], response.text
+
+
+def test_values_declaration_binds_in_the_text_with_the_same_answers(built_store: Store) -> None:
+    import dataclasses
+
+    boards = QUERIES["boards"]
+    assert boards.in_text == ("board",), "boards.rq declares '#+ values: board'"
+    substituted = dataclasses.replace(boards, in_text=())
+
+    def rows(query: SavedQuery, values: dict[str, str]) -> list[tuple[str, ...]]:
+        return [tuple(map(str, r)) for r in run_saved_query(built_store, query, values)]
+
+    for board in ("RCP nationale Renaten", "RCP nationale Comete", "RCP nationale Omega"):
+        assert rows(boards, {"board": board}) == rows(substituted, {"board": board}) != [], board
+    assert rows(boards, {}) == rows(substituted, {})
+
+
+@pytest.mark.parametrize(
+    "line", ["#+ values: nope", "#+ values: text", "#+ values:"],
+)  # fmt: skip
+def test_values_declaration_is_checked(tmp_path: Path, line: str) -> None:
+    (tmp_path / "bad.rq").write_text(f"#+ param: text | string | x | a text\n{line}\nSELECT * WHERE {{ ?s ?p ?text }}")
+    with pytest.raises(ValueError, match="bad '#\\+ values:' line"):
+        load_saved_queries(tmp_path)
 
 
 def test_saved_queries_cannot_declare_the_routes_own_parameters(tmp_path: Path) -> None:
