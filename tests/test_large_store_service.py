@@ -72,6 +72,18 @@ def test_service_serves_from_the_in_memory_copy(built_store: Store) -> None:
         assert sparql.status_code == 200 and sparql.json()["boolean"] is True
 
 
+@pytest.mark.parametrize(
+    ("env", "in_memory"),
+    [({}, True), ({"REGKG_IN_MEMORY_MAX_QUADS": "100"}, False), ({"REGKG_IN_MEMORY_MAX_QUADS": "0"}, False),
+     ({"REGKG_IN_MEMORY_MAX_QUADS": "0", "REGKG_IN_MEMORY": "true"}, True)],
+)  # fmt: skip
+def test_small_stores_are_served_from_memory_by_default(built_store: Store, env: dict, in_memory: bool) -> None:
+    with running_server(built_store.path, env) as url, httpx.Client(base_url=str(url)) as client:
+        health = client.get("/health").json()
+        assert health["in_memory"] is in_memory, f"{env}: {health['quads']} quads, in memory {health['in_memory']}"
+        assert client.get("/api/queries/boards").json()["rows"]
+
+
 def test_facts_are_refused_clearly_above_the_size_limit(built_store: Store) -> None:
     with (
         running_server(built_store.path, {"REGKG_FACTS_MAX_TRIPLES": "100"}) as url,

@@ -178,7 +178,9 @@ def variants() -> list[Server]:
         else:
             argv = [str(PROJECT_PY), me, "serve", str(port), name]
         # the fork server imports its preloaded modules from the default path (Python 3.11): this directory too
-        env = {"PYTHONPATH": str(Path(__file__).parent)} if name == "regkg-python-results" else {}
+        env = {"REGKG_IN_MEMORY_MAX_QUADS": "0"}  # the on-disk store, as Oxigraph server reads it
+        if name == "regkg-python-results":
+            env["PYTHONPATH"] = str(Path(__file__).parent)
         out.append(Server(name, argv, port, path, env))
     return out
 

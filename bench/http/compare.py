@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         argv_ = [str(PROJECT_PY), "-m", "regkg.cli", "serve", "--store", str(OUT / "stores" / "regkg"), "--port",
                  str(port), "--log-level", "warning"]  # fmt: skip
         src, *assignments = spec.split(",") if spec else [""]
-        env = dict(a.split("=", 1) for a in assignments)
+        env = {"REGKG_IN_MEMORY_MAX_QUADS": "0", **dict(a.split("=", 1) for a in assignments)}  # on disk by default
         if src:
             env["PYTHONPATH"] = src
         servers.append(Server(name, argv_, port, "/sparql", env))

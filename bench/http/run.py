@@ -675,7 +675,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_rdflib = str(Path(__file__).with_name("serve_rdflib.py"))
     servers = [
         Server("regkg", [str(PROJECT_PY.parent / "regkg"), "serve", "--store", str(regkg_store),
-                         "--port", str(port_regkg), "--log-level", "warning"], port_regkg, "/sparql"),
+                         "--port", str(port_regkg), "--log-level", "warning"], port_regkg, "/sparql",
+               env={"REGKG_IN_MEMORY_MAX_QUADS": "0"}),  # on disk, as Oxigraph server reads it
         Server("oxigraph", [str(ox_venv / "bin" / "oxigraph"), "serve-read-only", "--location", str(ox_store),
                             "--bind", f"127.0.0.1:{port_ox}", "--union-default-graph"], port_ox, "/query"),
         Server("rdflib-endpoint", [str(rd_venv / "bin" / "python"), serve_rdflib, data, "--host", "127.0.0.1",
@@ -694,7 +695,9 @@ def main(argv: list[str] | None = None) -> int:
         "rdflib-endpoint venv: " + ", ".join(f"{k} {v}" for k, v in rd_v.items()) + ".",
     ]
     settings = [
-        "regkg: `regkg serve --log-level warning`, default settings otherwise "
+        "regkg: `regkg serve --log-level warning` with REGKG_IN_MEMORY_MAX_QUADS=0 (the on-disk store, as Oxigraph "
+        "server reads it; by default regkg would answer from an in-memory copy of a store this small), default "
+        "settings otherwise "
         f"(REGKG_WORKERS={os.environ.get('REGKG_WORKERS', 'default: 2 per core')}, timeout 10 s, max rows 10000).",
         "Oxigraph: `oxigraph serve-read-only --union-default-graph`. rdflib-endpoint: its `SparqlEndpoint` over "
         "`Dataset(default_union=True)` (as its CLI does) under uvicorn with `log_level=warning` "

@@ -322,7 +322,7 @@ def run_size(size: int, virtuoso: str | None, backends: set[str], previous: dict
         results["oxigraph"] = {"calls": time_calls(saved_query_calls(store, size <= LISTING_MAX))}
         try:
             if "http" in backends:
-                results["oxigraph"]["http"] = http_throughput({}, store_path)
+                results["oxigraph"]["http"] = http_throughput({"REGKG_IN_MEMORY_MAX_QUADS": "0"}, store_path)
         except (TimeoutError, OSError) as exc:
             results["oxigraph"]["http_error"] = str(exc).splitlines()[0][:200]
     if "memory" in backends:

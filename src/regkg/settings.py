@@ -69,6 +69,7 @@ class Settings:
     max_rows: int = 10_000  # rows (or triples) per result before truncation
     workers: int = 2  # query worker processes
     in_memory: bool = False  # the service's own answers read an in-memory copy of the embedded store
+    in_memory_max_quads: int = 2_000_000  # ... also by default when the store holds at most this many; 0: never
     facts_max_triples: int = 5_000_000  # above this, no facts base (about 3 GB per million triples); 0: no limit
     queue_timeout: float = 30.0  # seconds a query may wait for a free worker before a 503
     in_process_ms: float = 5.0  # a query a worker answered this fast is then answered in process; 0: never
@@ -169,6 +170,7 @@ class Settings:
             "ingest_path": Path(ingest_dir).expanduser().absolute() if ingest_dir else None,
             "ingest_reasoner": _env_bool("REGKG_INGEST_REASONER", True),
             "in_memory": _env_bool("REGKG_IN_MEMORY", False),
+            "in_memory_max_quads": _env_int("REGKG_IN_MEMORY_MAX_QUADS", 2_000_000),
             "facts_max_triples": _env_int("REGKG_FACTS_MAX_TRIPLES", 5_000_000),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

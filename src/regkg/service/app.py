@@ -7,6 +7,8 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,7 +23,7 @@ from ..answers.search import search_index
 from ..backend import StoreBackend, open_store, store_version, worker_target
 from ..ingest import recover_if_idle
 from ..settings import Settings
-from ..store import Store, StoreMissing
+from ..store import Store, StoreMissing, read_build_info
 from . import answers_api, applicability_api, dataset, documents_api, linked_data, query_page, security, sparql
 from .api import add_saved_query_routes
 from .errors import problem
@@ -36,11 +38,20 @@ STORE_LINK_POLL_SECONDS = 2.0
 log = logging.getLogger("regkg.service")
 
 
+def _in_memory(settings: Settings, version: str) -> bool:
+    """Whether the service reads an in-memory copy of the embedded store: when asked to
+    (REGKG_IN_MEMORY), or when the store holds at most REGKG_IN_MEMORY_MAX_QUADS quads."""
+    if settings.in_memory or settings.store.remote or settings.in_memory_max_quads <= 0:
+        return settings.in_memory and not settings.store.remote
+    quads = (read_build_info(Path(version)) or {}).get("quads")
+    return isinstance(quads, int) and quads <= settings.in_memory_max_quads
+
+
 def _open_store(settings: Settings, version: str) -> StoreBackend:
     """A store handle whose search index, quote index and facts base are built in the background: the
     service answers SPARQL, saved queries, applicability and pages at once (a large store takes
     minutes to index), and a search or facts request made meanwhile waits for its index."""
-    store = open_store(settings, version)
+    store = open_store(replace(settings, in_memory=True) if _in_memory(settings, version) else settings, version)
     indexing = threading.Thread(target=_index, args=(store, settings.facts_max_triples), name="regkg-index")
     indexing.daemon = True
     indexing.start()
@@ -173,6 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "digest": info.get("digest"),
             "quads": info.get("quads"),
             "graphs": info.get("graphs"),
+            "in_memory": bool(getattr(store, "in_memory", False)),
             "query_workers": executor.size,
             "query_timeout_s": settings.query_timeout,
             "max_rows": settings.max_rows,
