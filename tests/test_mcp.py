@@ -386,3 +386,19 @@ def test_fresh_server_times_out_then_exits_cleanly(store_path: Path, tmp_path: P
         processes |= descendants(session.pid)
     assert not [pid for pid in processes if Path(f"/proc/{pid}").exists() and command_line(pid)]
     assert "Traceback" not in (tmp_path / "server.log").read_text(encoding="utf-8")
+
+
+def test_server_follows_a_store_rebuilt_by_another_process(project_copy: Path, tmp_path: Path) -> None:
+    settings = Settings(root=project_copy, store_path=project_copy / "var" / "store")
+    build(settings, reasoner=False)
+    edited = project_copy / "data" / "documents" / "dgos-dss-2024-148-lumykras.ttl"
+    old, new = '"En-tête : titre et destinataires"@fr', '"En-tête : titre, destinataires (relu)"@fr'
+    ask = {"query": f"ASK {{ ?s rdfs:label {new} }}"}
+    with mcp_session(settings.store_path, tmp_path / "server.log") as session:
+        assert session.ok("sparql_query", ask)["boolean"] is False
+        edited.write_text(edited.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        build(settings, reasoner=False)  # swaps the store link, as `regkg build` run elsewhere would
+        assert wait_for(lambda: session.ok("sparql_query", ask)["boolean"] is True, timeout=15), "still the old store"
+        hits = session.ok("search", {"q": "titre, destinataires (relu)"})
+        assert any("relu" in json.dumps(hit, ensure_ascii=False) for hit in hits["hits"]), hits
+    assert "Traceback" not in (tmp_path / "server.log").read_text(encoding="utf-8")

@@ -29,6 +29,7 @@ The SDK is imported by :func:`create_server` only: query worker processes import
 
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -60,10 +61,12 @@ from .store import QueryError, Store, StoreMissing
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
+log = logging.getLogger("regkg.mcp")
 SERVER_NAME = "regkg"
 DOCUMENTS_URI = "regkg://documents"
 DEFAULT_SPARQL_ROWS = 100  # rows a sparql_query returns unless asked for more (at most Settings.max_rows)
 MCP_WORKERS = 2  # query worker processes: a stdio server has one client
+STORE_POLL_SECONDS = 2.0  # how often the server checks whether another process swapped the store
 WARM_UP_TIMEOUT = 60.0  # seconds for the query workers to start, at server start
 MAX_INCOMING = 100  # incoming links listed by describe
 ELI_HAS_PART = PREFIXES["eli"] + "has_part"
@@ -294,8 +297,9 @@ class Backend:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        # one snapshot for the life of the process
-        self.store: StoreBackend = open_store(settings, store_version(settings))
+        # one snapshot until another process swaps the store (see follow)
+        self.version = store_version(settings)
+        self.store: StoreBackend = open_store(settings, self.version)
         self.saved: dict[str, SavedQuery] = (
             load_saved_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
         )
@@ -328,6 +332,29 @@ class Backend:
             await asyncio.gather(*(executor.run(job, timeout=WARM_UP_TIMEOUT) for _ in range(executor.size)))
 
         self._warm_up = asyncio.create_task(warm())
+
+    async def follow(self) -> bool:
+        """Serve the store there is now, if another process swapped it (``regkg build``, an ingest,
+        ``regkg restore``): a new handle, and the query workers respawned on it (a query under way
+        finishes on the previous store). Returns whether it switched."""
+        version = await asyncio.to_thread(store_version, self.settings)
+        if version == self.version:
+            return False
+        store = await asyncio.to_thread(open_store, self.settings, version)
+        listed = await asyncio.to_thread(documents, store)
+        if self._executor is not None:
+            await self._executor.reload(worker_target(store))
+        self.store, self.documents, self.version = store, listed, version
+        return True
+
+    async def follow_forever(self) -> None:
+        """Check for a swapped store every STORE_POLL_SECONDS, as the HTTP service does."""
+        while True:
+            await asyncio.sleep(STORE_POLL_SECONDS)
+            try:
+                await self.follow()
+            except Exception as exc:  # a half-removed store, an endpoint away: keep serving the one there is
+                log.warning("regkg mcp: cannot switch to the current store: %s", exc)
 
     async def close(self) -> None:
         """Stop the workers (and the warm-up, if still running)."""
@@ -461,9 +488,13 @@ def create_server(settings: Settings) -> "MCPServer":
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[dict[str, Any]]:
         await backend.start()
+        follower = asyncio.create_task(backend.follow_forever())
         try:
             yield {}
         finally:
+            follower.cancel()
+            with suppress(asyncio.CancelledError):
+                await follower
             await backend.close()
 
     server: MCPServer = MCPServer(
