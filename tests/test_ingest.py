@@ -297,6 +297,29 @@ def test_a_rebuild_keeps_ingested_documents_and_the_service_follows_it(
     assert ask(client, f"ASK {{ <{MEDICINE}> ?p ?o }}")
 
 
+def test_validate_sees_ingested_documents_and_their_sources(settings: Settings, tmp_path: Path) -> None:
+    """`regkg validate` checks a file against what a build would hold: the ingested documents
+    and their source texts included (a curator re-checking an edited ingested document)."""
+    import os
+    import subprocess
+    import sys
+
+    from regkg.ingest import IngestPaths
+
+    edited = tmp_path / f"{STEM}.ttl"
+    shutil.copy(IngestPaths(settings.ingest_dir).document(STEM), edited)
+    env = {**os.environ, "REGKG_HOME": str(ROOT), "REGKG_STORE": str(settings.store_path)}
+    command = [sys.executable, "-m", "regkg.cli", "validate", "--no-reasoner", str(edited)]
+    ok = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert ok.stdout.startswith("OK: no problems")
+    text = edited.read_text(encoding="utf-8")
+    quote = text[text.index('oa:exact "') + len('oa:exact "') :].split('"', 1)[0]
+    edited.write_text(text.replace(quote, quote + " (not in the text)", 1), encoding="utf-8")
+    bad = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert bad.returncode == 1 and "not in the text" in bad.stderr, bad.stderr[-2000:]
+
+
 def test_delete_removes_the_graph_and_keeps_the_history(client: httpx.Client, settings: Settings) -> None:
     response = client.delete(f"/api/documents/{STEM}", headers=AUTH)
     assert response.status_code == 200, response.text

@@ -56,6 +56,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .datafiles import with_files
+    from .ingest import data_view
     from .validation import validate
 
     settings = Settings.from_env()
@@ -64,7 +65,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if missing:
         _err(f"no such file: {', '.join(missing)}")
         return EXIT_BAD_INPUT
-    report, _ = validate(with_files(settings, paths), settings, reasoner=not args.no_reasoner)
+    with data_view(settings) as view:  # the project's files and the ingested documents, as a build sees them
+        report, _ = validate(with_files(settings, paths, view.files), view.settings, reasoner=not args.no_reasoner)
+        if view.problems:
+            report.extend("ingest", view.problems)
     print(report.text(), file=sys.stdout if report.ok else sys.stderr)
     return EXIT_OK if report.ok else EXIT_INVALID
 

@@ -51,10 +51,10 @@ def project_files(settings: Settings) -> list[DataFile]:
     return files
 
 
-def with_files(settings: Settings, paths: list[Path]) -> list[DataFile]:
-    """The project's files, where each given file replaces the project file of the same name
-    (reference or document) or is added as a new document."""
-    files = project_files(settings)
+def with_files(settings: Settings, paths: list[Path], base: list[DataFile] | None = None) -> list[DataFile]:
+    """The project's files (or ``base``), where each given file replaces the file of the same
+    name (reference or document) or is added as a new document."""
+    files = project_files(settings) if base is None else list(base)
     for path in paths:
         kind = "reference" if path.parent.name == "reference" else "document"
         graph = str(REFERENCE_GRAPH) if kind == "reference" else document_graph(path.stem)
