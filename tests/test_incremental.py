@@ -116,6 +116,29 @@ def test_a_breaking_edit_is_refused_as_by_a_full_build(built_project: Path, tmp_
     assert problems == full_problems, f"{case}: incremental and full builds found different problems"
 
 
+LUTATHERA_TEXT = "data/sources/ansm-2022-04-05-cpc-lutathera.txt"
+
+
+def test_a_source_text_edit_rechecks_the_quotes_of_its_document(built_project: Path, tmp_path: Path) -> None:
+    root = _copy(built_project, tmp_path)
+    digest = Store((root / "var" / "store").resolve()).info["digest"]
+    text = root / LUTATHERA_TEXT
+    text.write_text(text.read_text(encoding="utf-8") + "\n(page 3/3)\n", encoding="utf-8")  # quotes still spans
+    kind, result = _outcome(root, full=False)
+    assert kind == "built", f"a harmless text edit was refused: {result}"
+    assert result.info["incremental"]["changed_sources"] == 1 and result.info["incremental"]["changed_graphs"] == 0
+    assert result.info["incremental"]["nodes_checked"] >= 1, "the document naming the text was not re-checked"
+    assert result.info["digest"] == digest, "a source text is not part of the dataset"
+    assert build(_settings(root), reasoner=False).unchanged, "nothing changed since: the store is kept"
+    quote = "métaiodobenzylguanidine-(I131)"
+    text.write_text(text.read_text(encoding="utf-8").replace(quote, "MIBG"), encoding="utf-8")
+    kind, problems = _outcome(root, full=False)
+    assert kind == "refused", "a text no longer holding a quote was accepted"
+    full_kind, full_problems = _outcome(root, full=True)
+    assert full_kind == "refused" and problems == full_problems, "incremental and full builds found different problems"
+    assert any(quote in str(p) for p in problems), problems
+
+
 def test_the_dump_sha256_is_the_build_digest(built_project: Path, tmp_path: Path) -> None:
     root = _copy(built_project, tmp_path)
     store = Store((root / "var" / "store").resolve())

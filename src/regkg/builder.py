@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .backend import publish
-from .incremental import context_digest, plan, rebuild
+from .incremental import context_digest, plan, rebuild, source_digests
 from .loading import Prepared
 from .report import Report
 from .settings import Settings
@@ -69,8 +69,9 @@ def build(settings: Settings, *, reasoner: bool = True, full: bool = False) -> B
                 raise ValidationFailed(report)
             groups, info = dataset(view, prepared, report)
             info["context"] = context_digest(view.files, view.settings, reasoner=reasoner)
+            info["source_digests"] = source_digests(view.settings)
             step = None if full else plan(settings, info)
-            if step is not None and not step.changed:  # nothing changed: keep the store
+            if step is not None and not step.changed and not step.sources:  # nothing changed: keep the store
                 return BuildResult(settings.store_path, step.previous, step.previous_info, report, unchanged=True)
             if step is not None:
                 build_dir = rebuild(view.settings, step, groups, info, report, prepared, shapes)

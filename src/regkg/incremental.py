@@ -1,17 +1,19 @@
 """Incremental rebuild of the embedded store: when only documents changed since the last build,
 copy that build, patch the graphs that changed and re-check only what the change can reach.
 
-A build records a SHA-256 per named graph and the digest of its validation context (the shapes,
-the ontology and reference data, the source texts, the regkg version). The next build compares:
+A build records a SHA-256 per named graph, one per source text, and the digest of its
+validation context (the shapes, the ontology and reference data, the checking code, the regkg
+version). The next build compares:
 
 - nothing changed: the store is kept as it is;
 - the context changed, there is no previous build, the store is remote, or more than
   :data:`MAX_CHANGED_SHARE` of the graphs changed: the full build runs;
-- otherwise the previous database is copied (a RocksDB checkpoint: hard links, instant), the
-  quads removed from and added to the changed graphs are applied to the copy, what the checks
-  of the reachable nodes (:func:`reach`) read is copied into a small in-memory store
-  (:func:`context`), every check runs there and only the reachable nodes' results are kept, and
-  the copy is swapped in like a full build. Refused data changes nothing: the copy is deleted.
+- otherwise (documents or source texts changed) the previous database is copied (a RocksDB
+  checkpoint: hard links, instant), the quads removed from and added to the changed graphs are
+  applied to the copy, what the checks of the reachable nodes (:func:`reach`) read is copied
+  into a small in-memory store (:func:`context`), every check runs there and only the reachable
+  nodes' results are kept, and the copy is swapped in like a full build. Refused data changes
+  nothing: the copy is deleted.
 
 Why narrowing is sound. The previous build passed every check, so only results that the change
 can alter need computing again. Every check reads a focus node's own triples, the triples of
@@ -19,8 +21,10 @@ the nodes it links to (up to :data:`REACH` links away: the longest chain in the 
 CPC measure → indication → condition → board) and the triples pointing to the focus node itself
 (inverse paths). A changed triple ``s p o`` can therefore alter the result of ``s``, of ``o``,
 and of every node with a path of at most REACH links to ``s``; the quote check reads a citation,
-its holder, its selector and its document; disjointness reads an individual's own triples. The
-reachable nodes are computed on the patched store. A test rebuilds after edits at each depth
+its holder, its selector and its document (and the source text the document names: a changed
+text makes every document that names it reachable, so all their citations are checked again);
+disjointness reads an individual's own triples. The reachable nodes are computed on the patched
+store. A test rebuilds after edits at each depth
 and compares with a full build (``tests/test_incremental.py``).
 """
 
@@ -29,14 +33,14 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
 from .datafiles import DataFile
-from .namespaces import RDF
+from .namespaces import OA, RDF, RK
 from .report import Report
 from .settings import Settings
 
@@ -45,6 +49,8 @@ MAX_CHANGED_SHARE = 0.2  # above this share of changed graphs, the full build is
 MAX_NODES = 100_000  # above this many reachable nodes, the full build is as fast
 HUB_DEGREE = 100  # a node with more triples is not followed further when copying the context
 _TYPE = ox.NamedNode(str(RDF.type))
+_SOURCE_FILE = ox.NamedNode(str(RK.sourceFile))
+_HAS_SOURCE = ox.NamedNode(str(OA.hasSource))
 # The modules whose code decides what a check finds: a change to one of them means a full build.
 _CHECKING_CODE = ("loading", "privacy", "quotes", "shacl", "shacl_compiled", "consistency", "validation", "incremental")
 
@@ -63,23 +69,34 @@ class Plan:
     previous: Path  # the previous build directory
     previous_info: dict[str, Any]
     changed: list[str]  # graph IRIs changed, added or removed
+    sources: list[str] = field(default_factory=list)  # source texts changed, added or removed (file names)
 
 
 def context_digest(files: list[DataFile], settings: Settings, *, reasoner: bool = True) -> str:
     """SHA-256 of what every document is validated against: shapes, ontology and reference data,
-    source texts, the regkg version and whether HermiT ran."""
+    the checking code, the regkg version and whether HermiT ran (source texts: :func:`source_digests`)."""
     from . import __version__
 
     h = hashlib.sha256(f"regkg {__version__} reasoner={reasoner}\0".encode())
     code = Path(__file__).parent
     parts = [code / f"{name}.py" for name in _CHECKING_CODE]
     parts += [settings.shapes_file] + [f.path for f in files if f.kind in ("ontology", "reference")]
-    if settings.sources_dir.is_dir():
-        parts += sorted(p for p in settings.sources_dir.rglob("*") if p.is_file())
     for path in parts:
         h.update(f"{path.name}\0".encode())
         h.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"missing")
     return h.hexdigest()
+
+
+def source_digests(settings: Settings) -> dict[str, str]:
+    """SHA-256 of each source text, by its name under the sources directory (as rk:sourceFile names it)."""
+    root = settings.sources_dir
+    if not root.is_dir():
+        return {}
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
 
 
 def plan(settings: Settings, info: dict[str, Any]) -> Plan | None:
@@ -93,13 +110,17 @@ def plan(settings: Settings, info: dict[str, Any]) -> Plan | None:
     old = read_build_info(previous)
     if not old or old.get("context") != info.get("context") or "graph_digests" not in old:
         return None
+    if "source_digests" not in old or "source_digests" not in info:
+        return None
     if not (previous / "oxigraph").is_dir():
         return None
     before, after = old["graph_digests"], info["graph_digests"]
     changed = sorted(g for g in before.keys() | after.keys() if before.get(g) != after.get(g))
     if len(changed) > MAX_CHANGED_SHARE * max(len(after), 1) and len(changed) > 1:
         return None
-    return Plan(previous, old, changed)
+    texts_before, texts_after = old["source_digests"], info["source_digests"]
+    sources = sorted(n for n in texts_before.keys() | texts_after.keys() if texts_before.get(n) != texts_after.get(n))
+    return Plan(previous, old, changed, sources)
 
 
 def _quads(lines: Iterable[str]) -> list[ox.Quad]:
@@ -140,6 +161,15 @@ def reach(store: ox.Store, diff: list[ox.Quad], depth: int = REACH) -> list[Any]
         if len(found) > MAX_NODES:
             break
     return sorted(found, key=str)
+
+
+def naming(store: ox.Store, sources: list[str]) -> set[Any]:
+    """The documents whose rk:sourceFile is one of ``sources``, and their citations: the quote
+    check of each citation reads that text (the context of a citation holds its selector, its
+    quote and its holder)."""
+    documents = {q.subject for name in sources for q in store.quads_for_pattern(None, _SOURCE_FILE, ox.Literal(name))}
+    citations = {q.subject for d in documents for q in store.quads_for_pattern(None, _HAS_SOURCE, d)}
+    return documents | citations
 
 
 def own_triples(store: ox.Store, nodes: list[Any]) -> ox.Store:
@@ -211,7 +241,7 @@ def rebuild(
             ox.Store.read_only(str(plan_.previous / "oxigraph")).backup(str(tmp_dir / "oxigraph"))
             store = ox.Store(str(tmp_dir / "oxigraph"))
             diff = patch(store, plan_.changed, groups)
-            nodes = reach(store, diff)
+            nodes = sorted(set(reach(store, diff)) | naming(store, plan_.sources), key=str)
             report.timings["patch"] = round(time.perf_counter() - started, 3)
             if len(nodes) > MAX_NODES:
                 raise _TooWide
@@ -228,6 +258,7 @@ def rebuild(
             info["incremental"] = {
                 "from": plan_.previous_info.get("digest"),
                 "changed_graphs": len(plan_.changed),
+                "changed_sources": len(plan_.sources),
                 "quads_changed": len(diff),
                 "nodes_checked": len(nodes),
             }
