@@ -184,15 +184,16 @@ import os, sys
 from pathlib import Path
 from regkg import Settings
 import regkg.ingest as ingest
+import regkg.store as store
 settings = Settings(root=Path({str(ROOT)!r}), store_path=Path(sys.argv[1]), ingest_reasoner=False)
-real = ingest.write_store
+real = store.commit  # the swap of the store link, whether the store is patched or written in full
 if sys.argv[2] == "die-before-swap":
-    ingest.write_store = lambda *a, **k: os._exit(9)
+    store.commit = lambda *a, **k: os._exit(9)
 elif sys.argv[2] == "die-after-swap":
     def swap_then_die(*a, **k):
         real(*a, **k)
         os._exit(9)
-    ingest.write_store = swap_then_die
+    store.commit = swap_then_die
 fixtures = Path({str(FIXTURES)!r})
 ingest.ingest_document(settings, {STEM!r}, (fixtures / "{STEM}.ttl").read_text(encoding="utf-8"),
                        (fixtures / "{STEM}.txt").read_text(encoding="utf-8"))

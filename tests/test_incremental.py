@@ -192,3 +192,28 @@ def test_random_edits_of_a_synthetic_corpus_match_full_builds(tmp_path: Path) ->
             assert "incremental" in incremental[1].info
         outcomes.append(incremental[0])
     assert "refused" in outcomes, "no trial broke a check: the test no longer exercises refusals"
+
+
+def test_an_ingest_patches_the_store_like_a_full_build(tmp_path: Path) -> None:
+    """An ingested document goes the incremental way when the corpus is large enough (here 2
+    changed graphs of 30: the document's and the revisions'), and gives what a full build gives."""
+    from regkg.ingest import IngestError, expected_digest, ingest_document
+    from regkg.synth import synthesize
+
+    stem = "ansm-2023-02-14-cpc-fictivumab"
+    fixtures = ROOT / "tests" / "fixtures" / "applicability"
+    turtle, text = ((fixtures / f"{stem}.{ext}").read_text(encoding="utf-8") for ext in ("ttl", "txt"))
+    synthesize(tmp_path, 24, seed=11, project_root=ROOT)
+    settings = Settings(root=tmp_path, store_path=tmp_path / "var" / "store", ingest_reasoner=False)
+    build(settings, reasoner=False)
+    quote = turtle[turtle.index('oa:exact "') + len('oa:exact "') :].split('"', 1)[0]
+    broken = turtle.replace(quote, quote + " (not in the text)", 1)
+    with pytest.raises(IngestError) as refused:
+        ingest_document(settings, stem, broken, text)
+    assert refused.value.status == 422 and any("not in the text" in str(p) for p in refused.value.problems)
+    ingest_document(settings, stem, turtle, text)
+    info = Store(settings.store_path).info
+    assert info.get("incremental", {}).get("changed_graphs") == 2, f"rebuilt in full: {info.get('incremental')}"
+    assert info["digest"] == expected_digest(settings)
+    full = build(settings, reasoner=False, full=True)
+    assert full.info["digest"] == info["digest"], "the patched store differs from a full build's"

@@ -162,21 +162,26 @@ def open_worker_store(target: str) -> Any:
 
 
 def publish(
-    settings: Settings, nquads: bytes | Iterable[str] | dict[str, list[str]], info: dict[str, Any]
+    settings: Settings,
+    nquads: bytes | Iterable[str] | dict[str, list[str]],
+    info: dict[str, Any],
+    *,
+    keep_previous: bool = False,
 ) -> Path | None:
     """Write a built dataset (canonical N-Quads, possibly grouped by graph; one named graph per
     data file) and its build info to the configured backend. Embedded: a new store directory
     swapped in atomically (:func:`regkg.store.write_store`); returns it. Remote: graph by graph
     through the Graph Store Protocol or SPARQL Update, only the graphs that changed, graphs no
     longer in the dataset dropped, the build info last; returns None. The caller holds
-    :func:`regkg.store.store_lock`."""
+    :func:`regkg.store.store_lock`. ``keep_previous``: see :func:`regkg.store.commit`."""
     spec = settings.store
     if not spec.remote:
         from .store import write_store
         from .validation import cache_dir
 
         assert spec.path is not None
-        return write_store(spec.path, nquads, info, dump_cache=cache_dir(settings) / "dumps")
+        cache = cache_dir(settings) / "dumps"
+        return write_store(spec.path, nquads, info, keep_previous=keep_previous, dump_cache=cache)
     from .remote_store import publish_remote
 
     if isinstance(nquads, dict):  # lines grouped by graph

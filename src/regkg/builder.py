@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from .backend import publish
-from .incremental import context_digest, plan, rebuild, source_digests
+from .datafiles import DataFile
+from .incremental import Plan, context_digest, plan, rebuild, source_digests
 from .loading import Prepared
 from .report import Report
 from .settings import Settings
@@ -68,27 +69,54 @@ def build(settings: Settings, *, reasoner: bool = True, full: bool = False) -> B
             if not report.ok or shapes is None:
                 raise ValidationFailed(report)
             groups, info = dataset(view, prepared, report)
-            info["context"] = context_digest(view.files, view.settings, reasoner=reasoner)
-            info["source_digests"] = source_digests(view.settings)
+            record_inputs(info, view.files, view.settings, reasoner=reasoner)
             step = None if full else plan(settings, info)
             if step is not None and not step.changed and not step.sources:  # nothing changed: keep the store
                 return BuildResult(settings.store_path, step.previous, step.previous_info, report, unchanged=True)
-            if step is not None:
-                build_dir = rebuild(view.settings, step, groups, info, report, prepared, shapes)
-                if not report.ok:
-                    raise ValidationFailed(report)
-                if build_dir is not None:  # else the change reaches too much: the full build below
-                    info["checks"] = report.checks
-                    return BuildResult(settings.store_path, build_dir, info, report)
-            started = time.perf_counter()
-            store = dataset_store(prepared)
-            report.timings["load"] = round(time.perf_counter() - started, 3)
-            check_dataset(store, prepared, shapes, view.settings, report, reasoner=reasoner)
-            del store
-            if not report.ok:
-                raise ValidationFailed(report)
-            info["checks"] = report.checks
-        started = time.perf_counter()
-        build_dir = publish(settings, groups, {**info, "timings": report.timings})
-        report.timings["write"] = round(time.perf_counter() - started, 3)
+            build_dir = check_and_write(settings, view.settings, step, prepared, shapes, groups, info, report,
+                                        reasoner=reasoner)  # fmt: skip
     return BuildResult(settings.store_path, build_dir, info, report)
+
+
+def record_inputs(info: dict[str, Any], files: list[DataFile], settings: Settings, *, reasoner: bool) -> None:
+    """Record in a build's info what the next build compares with (:func:`regkg.incremental.plan`)."""
+    info["context"] = context_digest(files, settings)
+    info["reasoned"] = reasoner  # an incremental build carries the previous build's instead
+    info["source_digests"] = source_digests(settings)
+
+
+def check_and_write(
+    settings: Settings,
+    checking: Settings,
+    step: Plan | None,
+    prepared: list[Prepared],
+    shapes: Any,
+    groups: dict[str, list[str]],
+    info: dict[str, Any],
+    report: Report,
+    *,
+    reasoner: bool,
+    keep_previous: bool = False,
+) -> Path | None:
+    """The dataset-wide checks, then the store written and swapped in: from the previous build
+    when ``step`` allows (:func:`regkg.incremental.rebuild`), else in full; raises
+    ValidationFailed, nothing written. ``checking``: the settings the checks read sources with."""
+    if step is not None:
+        build_dir = rebuild(checking, step, groups, info, report, prepared, shapes, keep_previous=keep_previous)
+        if not report.ok:
+            raise ValidationFailed(report)
+        if build_dir is not None:  # else the change reaches too much: the full build below
+            info["checks"] = report.checks
+            return build_dir
+    started = time.perf_counter()
+    store = dataset_store(prepared)
+    report.timings["load"] = round(time.perf_counter() - started, 3)
+    check_dataset(store, prepared, shapes, checking, report, reasoner=reasoner)
+    del store
+    if not report.ok:
+        raise ValidationFailed(report)
+    info["checks"] = report.checks
+    started = time.perf_counter()
+    build_dir = publish(settings, groups, {**info, "timings": report.timings}, keep_previous=keep_previous)
+    report.timings["write"] = round(time.perf_counter() - started, 3)
+    return build_dir

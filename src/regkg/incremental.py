@@ -6,8 +6,10 @@ validation context (the shapes, the ontology and reference data, the checking co
 version). The next build compares:
 
 - nothing changed: the store is kept as it is;
-- the context changed, there is no previous build, the store is remote, or more than
-  :data:`MAX_CHANGED_SHARE` of the graphs changed: the full build runs;
+- the context changed, there is no previous build, the store is remote, more than
+  :data:`MAX_CHANGED_SHARE` of the graphs changed, or HermiT is asked for and the previous build
+  did not run it: the full build runs (an incremental build never runs HermiT: it checks the
+  ontology and reference data, which are part of the context);
 - otherwise (documents or source texts changed) the previous database is copied (a RocksDB
   checkpoint: hard links, instant), the quads removed from and added to the changed graphs are
   applied to the copy, what the checks of the reachable nodes (:func:`reach`) read is copied
@@ -72,12 +74,13 @@ class Plan:
     sources: list[str] = field(default_factory=list)  # source texts changed, added or removed (file names)
 
 
-def context_digest(files: list[DataFile], settings: Settings, *, reasoner: bool = True) -> str:
+def context_digest(files: list[DataFile], settings: Settings) -> str:
     """SHA-256 of what every document is validated against: shapes, ontology and reference data,
-    the checking code, the regkg version and whether HermiT ran (source texts: :func:`source_digests`)."""
+    the checking code and the regkg version (source texts: :func:`source_digests`; whether HermiT
+    ran: the build info's ``reasoned``)."""
     from . import __version__
 
-    h = hashlib.sha256(f"regkg {__version__} reasoner={reasoner}\0".encode())
+    h = hashlib.sha256(f"regkg {__version__}\0".encode())
     code = Path(__file__).parent
     parts = [code / f"{name}.py" for name in _CHECKING_CODE]
     parts += [settings.shapes_file] + [f.path for f in files if f.kind in ("ontology", "reference")]
@@ -111,6 +114,8 @@ def plan(settings: Settings, info: dict[str, Any]) -> Plan | None:
     if not old or old.get("context") != info.get("context") or "graph_digests" not in old:
         return None
     if "source_digests" not in old or "source_digests" not in info:
+        return None
+    if info.get("reasoned") and not old.get("reasoned"):  # HermiT is asked for and never ran on this context
         return None
     if not (previous / "oxigraph").is_dir():
         return None
@@ -227,6 +232,8 @@ def rebuild(
     report: Report,
     prepared: list[Any],
     shapes: Any,
+    *,
+    keep_previous: bool = False,
 ) -> Path | None:
     """Build the new store from the previous one (see the module docstring) and swap it in;
     returns the build directory, or None when nothing was written: the data was refused
@@ -255,6 +262,7 @@ def rebuild(
             store.flush()
             del store
             write_dumps(groups, tmp_dir / "dumps", cache_dir(settings) / "dumps")
+            info["reasoned"] = bool(plan_.previous_info.get("reasoned"))  # the context is the one HermiT saw
             info["incremental"] = {
                 "from": plan_.previous_info.get("digest"),
                 "changed_graphs": len(plan_.changed),
@@ -265,4 +273,4 @@ def rebuild(
             report.timings["write"] = round(time.perf_counter() - started, 3)
     except (_Refused, _TooWide):  # the staged copy is gone
         return None
-    return commit(settings.store.path, tmp_dir, {**info, "timings": report.timings})
+    return commit(settings.store.path, tmp_dir, {**info, "timings": report.timings}, keep_previous=keep_previous)

@@ -23,8 +23,10 @@ default graph is the union of all graphs, where two versions of the same facts w
 **Crash safety.** The store link is the only commit point. A write, under the store lock:
 
 1. stages every file it will write in ``.pending/<tx>/files/``, then ``manifest.json``;
-2. validates, and builds the new store in a new directory whose ``build.json`` records ``tx``;
-3. swaps the store link (:func:`regkg.store.write_store`): the commit;
+2. validates, and builds the new store in a new directory whose ``build.json`` records ``tx``
+   (as a build does: from the previous store, re-checking what the change reaches, when
+   :func:`regkg.incremental.plan` allows; see :func:`regkg.builder.check_and_write`);
+3. swaps the store link (:func:`regkg.store.commit`): the commit;
 4. moves the staged files into place, appends the audit line, removes ``.pending/<tx>``.
 
 :func:`recover` (run under the lock by every ingest and build, and when the service starts)
@@ -49,7 +51,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .canonical import graph_digest, lines_by_graph
 from .datafiles import DataFile, project_files
@@ -57,7 +59,10 @@ from .loading import Prepared, prepare_all
 from .namespaces import GRAPH, OWL, PROV, RDF, XSD, document_graph
 from .report import Problem, Report
 from .settings import Settings
-from .store import read_build_info, store_lock, write_store
+from .store import read_build_info, store_lock
+
+if TYPE_CHECKING:
+    from .incremental import Plan
 
 log = logging.getLogger("regkg.ingest")
 STEM_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -521,19 +526,6 @@ def recover_if_idle(settings: Settings) -> dict[str, str]:
 # ---------------------------------------------------------------------------- ingest and delete
 
 
-def _validate(view: DataView, reasoner: bool) -> tuple[Report, list[Prepared]]:
-    from .consistency import ReasonerUnavailable
-    from .validation import validate
-
-    try:
-        report, loaded = validate(view.files, view.settings, reasoner=reasoner)
-    except ReasonerUnavailable as exc:
-        raise IngestError(503, f"{exc}; or set REGKG_INGEST_REASONER=false to ingest without it") from exc
-    if view.problems:
-        report.extend("ingest", view.problems)
-    return report, loaded
-
-
 def _source_file_problems(stem: str, staged: Path, loaded: list[Prepared], shown: str) -> list[Problem]:
     """The submitted file must describe its document with ``rk:sourceFile "<stem>.txt"``."""
     from .terms import compact_iri
@@ -600,36 +592,26 @@ def _commit(settings: Settings, change: _Change, reasoner: bool) -> tuple[Path, 
     txdir = _stage(paths, tx, change.writes, change.removes, change.audit)
     staged_ttl = txdir / "files" / paths.rel(paths.document(stem))
     staged = {stem: (staged_ttl, txdir / "files" / paths.rel(paths.source(stem)))} if change.new_document else {}
+    from .builder import ValidationFailed, check_and_write
+    from .consistency import ReasonerUnavailable
+
     try:
         removed = () if change.new_document else (stem,)
         with data_view(settings, staged, removed, {stem: change.versions}) as view:
-            report, loaded = _validate(view, reasoner)
-            if change.new_document:
-                shown = f"{paths.root.name}/{paths.rel(paths.document(stem))}"
-                extra = _source_file_problems(stem, staged_ttl, loaded, shown)
-                if extra:
-                    report.extend("ingest", extra)
-            if not report.ok:
-                problems = _shown(report.problems, view, settings)
-                what = "document" if change.new_document else "deletion"
-                raise IngestError(
-                    422,
-                    f"the {what} was refused: {len(problems)} problem(s) "
-                    f"({', '.join(report.checks)}); the store was not changed",
-                    problems,
-                    report.checks,
-                )
-            groups, info = dataset(view, loaded, report)
-        info["transaction"] = tx
-        manifest = _read_manifest(txdir) or {}
-        manifest["audit"] = {**change.audit, "store_digest_after": info["digest"]}
-        _write_file(txdir / "manifest.tmp", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
-        os.replace(txdir / "manifest.tmp", txdir / "manifest.json")
-        from .validation import cache_dir
-
-        build_dir = write_store(
-            settings.store_path, groups, info, keep_previous=True, dump_cache=cache_dir(settings) / "dumps"
-        )
+            report, step, prepared, shapes, groups, info = _checked_files(settings, view, change, staged_ttl, reasoner)
+            info["transaction"] = tx
+            manifest = _read_manifest(txdir) or {}
+            manifest["audit"] = {**change.audit, "store_digest_after": info["digest"]}
+            _write_file(txdir / "manifest.tmp", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+            os.replace(txdir / "manifest.tmp", txdir / "manifest.json")  # committed only once the store says tx
+            try:  # only what the change reaches is checked again, when the previous build allows
+                build_dir = check_and_write(settings, view.settings, step, prepared, shapes, groups, info, report,
+                                            reasoner=reasoner, keep_previous=True)  # fmt: skip
+            except ValidationFailed:
+                raise _refusal(report, view, settings, change.new_document) from None
+            except ReasonerUnavailable as exc:
+                raise IngestError(503, f"{exc}; or set REGKG_INGEST_REASONER=false to ingest without it") from exc
+            assert build_dir is not None  # an embedded store (ingest is refused on a remote one)
     except BaseException:
         _settle(settings, txdir, recovered=False)  # rolls forward only if the swap happened
         raise
@@ -638,6 +620,44 @@ def _commit(settings: Settings, change: _Change, reasoner: bool) -> tuple[Path, 
     except OSError as exc:  # committed: the next ingest, build or service start finishes it
         log.warning("regkg: ingest %s committed, files not all in place yet (%s); recovery will finish it", tx, exc)
     return build_dir, info
+
+
+def _checked_files(
+    settings: Settings, view: DataView, change: _Change, staged_ttl: Path, reasoner: bool
+) -> tuple[Report, Plan | None, list[Prepared], Any, dict[str, list[str]], dict[str, Any]]:
+    """The file-by-file checks of an ingest (parse, privacy, its source file), its dataset and
+    build info, and how the store can be written from the previous build; IngestError 422 when
+    a file-by-file check fails."""
+    from .builder import record_inputs
+    from .incremental import plan
+    from .validation import check_files
+
+    report = Report()
+    prepared, shapes = check_files(view.files, view.settings, report)
+    if view.problems:
+        report.extend("ingest", view.problems)
+    if change.new_document:
+        paths = IngestPaths(settings.ingest_dir)
+        shown = f"{paths.root.name}/{paths.rel(paths.document(change.stem))}"
+        extra = _source_file_problems(change.stem, staged_ttl, prepared, shown)
+        if extra:
+            report.extend("ingest", extra)
+    if not report.ok or shapes is None:
+        raise _refusal(report, view, settings, change.new_document)
+    groups, info = dataset(view, prepared, report)
+    record_inputs(info, view.files, view.settings, reasoner=reasoner)
+    return report, plan(settings, info), prepared, shapes, groups, info
+
+
+def _refusal(report: Report, view: DataView, settings: Settings, new_document: bool) -> IngestError:
+    problems = _shown(report.problems, view, settings)
+    what = "document" if new_document else "deletion"
+    return IngestError(
+        422,
+        f"the {what} was refused: {len(problems)} problem(s) ({', '.join(report.checks)}); the store was not changed",
+        problems,
+        report.checks,
+    )
 
 
 def _new_transaction() -> str:
