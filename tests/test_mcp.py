@@ -324,6 +324,7 @@ def test_saved_queries(mcp: Session) -> None:
     rest = mcp.ok("run_saved_query", {"name": "indications", "parameters": {"medicine": "Lutathera"}, "offset": 2})
     assert rest["rows"] == answer["rows"][2:] and rest["offset"] == 2
     assert "limit must be between" in mcp.error("run_saved_query", {"name": "boards", "limit": 0})
+    assert "offset must be between" in mcp.error("run_saved_query", {"name": "boards", "offset": 10**20})
     assert {"indication", "document", "provision", "quote"} <= set(answer["columns"])
     for row in answer["rows"]:
         assert row["medicine"] == LUTATHERA

@@ -620,6 +620,37 @@ def test_proven_fast_memory_is_bounded_and_forgets_slow_answers() -> None:
     assert ("x" * (MAX_QUERY_CHARS + 1), "json", None) not in proven, "long texts are not kept"
 
 
+@pytest.mark.parametrize(
+    ("query", "admitted"),
+    [("SELECT ?x WHERE { VALUES ?x {1} FILTER(IF(RAND() < 0.5, true, EXISTS { ?a ?b ?c . ?d ?e ?f })) }", False),
+     ("SELECT (NOW() AS ?t) WHERE {}", False), ("SELECT (struuid() AS ?u) WHERE {}", False),
+     ("SELECT ?b WHERE { BIND(BNODE() AS ?b) }", False),
+     ("SELECT * WHERE { SERVICE <http://allowed.example/sparql> { ?s ?p ?o } }", False),
+     ('SELECT ?s WHERE { ?s rdfs:label "RAND NOW" ; <http://x/uuid> ?o }', True),
+     ("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3", True)],
+)  # fmt: skip
+def test_volatile_queries_are_never_answered_in_process(query: str, admitted: bool) -> None:
+    """A text whose cost may differ from one evaluation to the next (a random branch may be fast
+    once and hours the next time) stays on the workers, under the hard time limit."""
+    from regkg.service.proven_fast import ProvenFast
+
+    proven = ProvenFast(0.005)
+    proven.record((query, "json", None), 0.0001)
+    assert ((query, "json", None) in proven) is admitted, query
+
+
+def test_an_in_process_overrun_sends_the_text_back_to_the_workers() -> None:
+    from regkg.service.proven_fast import ProvenFast
+
+    proven = ProvenFast(0.005)
+    key = ("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3", "json", None)
+    proven.record(key, 0.001)  # a worker's quick answer
+    proven.record(key, 0.002)  # an in-process run within the limit keeps it
+    assert key in proven
+    proven.record(key, 0.05)  # an in-process run over the limit drops it
+    assert key not in proven
+
+
 def _worker_ticks(server: ServerURL) -> int:
     return sum(cpu_ticks(pid) for pid in worker_pids(server))
 

@@ -402,13 +402,16 @@ class Backend:
             )
         return result
 
+    # Each tool reads self.store once: follow() may swap it between two reads (tools run in threads).
+
     def search(self, q: str, limit: int = 20, types: list[str] | None = None) -> dict[str, Any]:
         return hits_document(q, find_resources(self.store, q, limit=limit, types=types))
 
     def facts(self, q: str | None = None, medicine: str | None = None, limit: int = 50) -> dict[str, Any]:
-        check_facts_allowed(self.store, self.settings.facts_max_triples)
-        resolved = resolve_medicine(self.store, medicine) if medicine and medicine.strip() else None
-        found = find_facts(self.store, q=q, medicine=medicine, limit=limit)
+        store = self.store
+        check_facts_allowed(store, self.settings.facts_max_triples)
+        resolved = resolve_medicine(store, medicine) if medicine and medicine.strip() else None
+        found = find_facts(store, q=q, medicine=medicine, limit=limit)
         return facts_document(found, q=q, medicine=medicine, resolved=resolved)
 
     def applicability(self, medicine: str, date: str, facts: Facts) -> dict[str, Any]:
@@ -416,9 +419,10 @@ class Backend:
 
     def describe(self, iri: str) -> dict[str, Any]:
         resolved = resolve_iri(iri)
-        if not exists(self.store, resolved):
+        store = self.store
+        if not exists(store, resolved):
             raise InputError(f"no resource {resolved} in this graph; use search to find IRIs")
-        d = describe_resource(self.store, resolved)
+        d = describe_resource(store, resolved)
         grouped: dict[str, list[dict[str, Any]]] = {}
         for p, o in d.outgoing:
             grouped.setdefault(p, []).append(_term_json(o, d.labels))
@@ -451,8 +455,8 @@ class Backend:
         most = self.settings.max_rows
         if limit is not None and not 1 <= limit <= most:
             raise InputError(f"limit must be between 1 and {most}, got {limit}")
-        if offset < 0:
-            raise InputError(f"offset must not be negative, got {offset}")
+        if not 0 <= offset <= sys.maxsize:
+            raise InputError(f"offset must be between 0 and {sys.maxsize}, got {offset}")
         size = most if limit is None else limit
         values = dict(parameters or {})
         page = saved_query_page(self.store, saved, values, limit=size, offset=offset)

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 import unicodedata
 from collections import deque
 from dataclasses import dataclass, field
@@ -274,8 +275,10 @@ def saved_query_page(
     store: Store, query: SavedQuery, values: dict[str, str], limit: int | None = None, offset: int = 0
 ) -> ResultPage:
     """At most ``limit`` rows (None: all) of a saved query's answer, after its first ``offset``."""
-    if (limit is not None and limit < 0) or offset < 0:
-        raise ParameterError(f"limit and offset must not be negative, got limit={limit}, offset={offset}")
+    if (limit is not None and not 0 <= limit <= sys.maxsize) or not 0 <= offset <= sys.maxsize:
+        raise ParameterError(
+            f"limit and offset must be between 0 and {sys.maxsize}, got limit={limit}, offset={offset}"
+        )
     results = run_saved_query(store, query, values)
     columns = [v.value for v in results.variables]
     width = range(len(columns))

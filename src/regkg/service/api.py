@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from typing import Any, NamedTuple
 
 import pyoxigraph as ox
@@ -99,8 +100,8 @@ def _page(request: Request, name: str, limit: str | None, offset: str | None) ->
         raise ParameterError(f"limit and offset must be integers, got limit={limit!r}, offset={offset!r}") from exc
     if not 1 <= size <= most:
         raise ParameterError(f"limit must be between 1 and {most} (REGKG_MAX_ROWS), got {size}")
-    if start < 0:
-        raise ParameterError(f"offset must not be negative, got {start}")
+    if not 0 <= start <= sys.maxsize:
+        raise ParameterError(f"offset must be between 0 and {sys.maxsize}, got {start}")
     return Page(size, start, URL(f"{settings.public_base}/api/queries/{name}?{request.url.query}"))
 
 

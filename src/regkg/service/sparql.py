@@ -10,6 +10,7 @@ if the fast route is not installed); both call :func:`answer`, so they behave th
 
 from __future__ import annotations
 
+from time import perf_counter
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
@@ -183,7 +184,10 @@ async def answer(
         and ((proven is not None and key in proven) or anchored_lookup(query, settings.max_rows))
     )
     if in_process:  # bounded by construction or proven fast: answered here, without the hop to a worker
+        began = perf_counter()
         outcome = execute(engine, job)
+        if proven is not None:  # an overrun drops the text: back to a worker next time
+            proven.record(key, perf_counter() - began)
     else:
         outcome = await state.executor.run(job)  # type: ignore[attr-defined]
         if proven is not None and engine is not None and outcome.status == 200 and job.default_graphs is None \
