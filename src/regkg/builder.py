@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .backend import publish
-from .datafiles import DataFile
 from .incremental import Plan, context_digest, plan, rebuild, source_digests
 from .loading import Prepared
-from .report import Report
+from .report import Problem, Report
 from .settings import Settings
 from .store import store_lock
 from .validation import check_dataset, check_files, dataset_store
+
+if TYPE_CHECKING:
+    from .ingest import DataView
 
 
 class ValidationFailed(Exception):
@@ -55,21 +58,12 @@ def build(settings: Settings, *, reasoner: bool = True, full: bool = False) -> B
     When only documents changed since the last build of the embedded store, the new store is
     the previous one patched and only what the change reaches is re-checked
     (:mod:`regkg.incremental`); ``full`` always checks and writes everything."""
-    from .ingest import data_view, dataset, recover  # ingest builds on this module
+    from .ingest import data_view, recover  # ingest builds on this module
 
     with store_lock(settings.store_path):
         recover(settings)  # an ingest interrupted by a crash: finish or undo it first
         with data_view(settings) as view:
-            report = Report()
-            started = time.perf_counter()
-            prepared, shapes = check_files(view.files, view.settings, report)
-            report.timings["prepare"] = round(time.perf_counter() - started, 3)
-            if view.problems:
-                report.extend("ingest", view.problems)
-            if not report.ok or shapes is None:
-                raise ValidationFailed(report)
-            groups, info = dataset(view, prepared, report)
-            record_inputs(info, view.files, view.settings, reasoner=reasoner)
+            report, prepared, shapes, groups, info = checked_files(view, reasoner=reasoner)
             step = None if full else plan(settings, info)
             if step is not None and not step.changed and not step.sources:  # nothing changed: keep the store
                 return BuildResult(settings.store_path, step.previous, step.previous_info, report, unchanged=True)
@@ -78,11 +72,29 @@ def build(settings: Settings, *, reasoner: bool = True, full: bool = False) -> B
     return BuildResult(settings.store_path, build_dir, info, report)
 
 
-def record_inputs(info: dict[str, Any], files: list[DataFile], settings: Settings, *, reasoner: bool) -> None:
-    """Record in a build's info what the next build compares with (:func:`regkg.incremental.plan`)."""
-    info["context"] = context_digest(files, settings)
+def checked_files(
+    view: DataView, *, reasoner: bool, more: Callable[[list[Prepared]], list[Problem]] | None = None
+) -> tuple[Report, list[Prepared], Any, dict[str, list[str]], dict[str, Any]]:
+    """The file-by-file checks of what a build or an ingest holds (parse, privacy, the view's
+    own problems, and ``more`` of the caller's), then the dataset grouped by graph and its build
+    info, with what the next build compares (:func:`regkg.incremental.plan`); raises
+    ValidationFailed."""
+    from .ingest import dataset  # ingest builds on this module
+
+    report = Report()
+    started = time.perf_counter()
+    prepared, shapes = check_files(view.files, view.settings, report)
+    report.timings["prepare"] = round(time.perf_counter() - started, 3)
+    problems = view.problems + (more(prepared) if more is not None else [])
+    if problems:
+        report.extend("ingest", problems)
+    if not report.ok or shapes is None:
+        raise ValidationFailed(report)
+    groups, info = dataset(view, prepared, report)
+    info["context"] = context_digest(view.files, view.settings)
     info["reasoned"] = reasoner  # an incremental build carries the previous build's instead
-    info["source_digests"] = source_digests(settings)
+    info["source_digests"] = source_digests(view.settings)
+    return report, prepared, shapes, groups, info
 
 
 def check_and_write(

@@ -52,3 +52,12 @@ def groups_digest(groups: dict[str, list[str]]) -> str:
     for group in groups.values():
         h.update("".join(group).encode("utf-8"))
     return h.hexdigest()
+
+
+def dataset_info(groups: dict[str, list[str]]) -> dict[str, object]:
+    """What a build.json says of a dataset grouped by graph: its digest, quads and quads per graph."""
+    return {
+        "digest": groups_digest(groups),
+        "quads": sum(map(len, groups.values())),
+        "graphs": {graph: len(group) for graph, group in groups.items()},
+    }

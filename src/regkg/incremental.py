@@ -119,13 +119,15 @@ def plan(settings: Settings, info: dict[str, Any]) -> Plan | None:
         return None
     if not (previous / "oxigraph").is_dir():
         return None
-    before, after = old["graph_digests"], info["graph_digests"]
-    changed = sorted(g for g in before.keys() | after.keys() if before.get(g) != after.get(g))
-    if len(changed) > MAX_CHANGED_SHARE * max(len(after), 1) and len(changed) > 1:
+    changed = _differing(old["graph_digests"], info["graph_digests"])
+    if len(changed) > MAX_CHANGED_SHARE * max(len(info["graph_digests"]), 1) and len(changed) > 1:
         return None
-    texts_before, texts_after = old["source_digests"], info["source_digests"]
-    sources = sorted(n for n in texts_before.keys() | texts_after.keys() if texts_before.get(n) != texts_after.get(n))
-    return Plan(previous, old, changed, sources)
+    return Plan(previous, old, changed, _differing(old["source_digests"], info["source_digests"]))
+
+
+def _differing(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """The names whose digest changed, or that were added or removed."""
+    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
 
 
 def _quads(lines: Iterable[str]) -> list[ox.Quad]:

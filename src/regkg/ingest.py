@@ -51,18 +51,15 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .canonical import graph_digest, lines_by_graph
+from .canonical import dataset_info, graph_digest, lines_by_graph
 from .datafiles import DataFile, project_files
 from .loading import Prepared, prepare_all
 from .namespaces import GRAPH, OWL, PROV, RDF, XSD, document_graph
 from .report import Problem, Report
 from .settings import Settings
 from .store import read_build_info, store_lock
-
-if TYPE_CHECKING:
-    from .incremental import Plan
 
 log = logging.getLogger("regkg.ingest")
 STEM_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -343,7 +340,6 @@ def dataset(view: DataView, loaded: list[Prepared], report: Report) -> tuple[dic
     """The store's N-Quads grouped by graph in canonical order (:mod:`regkg.canonical`) and its
     build.json, for validated files (see builder.build)."""
     from .builder import dataset_groups  # the builder imports this module lazily too
-    from .canonical import groups_digest
 
     groups = dataset_groups(loaded)
     if view.versions:
@@ -352,9 +348,7 @@ def dataset(view: DataView, loaded: list[Prepared], report: Report) -> tuple[dic
         groups = {graph: groups[graph] for graph in sorted(groups)}
     root = view.settings.root
     info: dict[str, Any] = {
-        "digest": groups_digest(groups),
-        "quads": sum(map(len, groups.values())),
-        "graphs": {graph: len(group) for graph, group in groups.items()},
+        **dataset_info(groups),
         "graph_digests": {graph: graph_digest(group) for graph, group in groups.items()},
         "inputs": {
             DataFile(view.shown_as.get(f.path, f.path), f.graph, f.kind).display(root): sha256(f.path.read_bytes())
@@ -592,23 +586,32 @@ def _commit(settings: Settings, change: _Change, reasoner: bool) -> tuple[Path, 
     txdir = _stage(paths, tx, change.writes, change.removes, change.audit)
     staged_ttl = txdir / "files" / paths.rel(paths.document(stem))
     staged = {stem: (staged_ttl, txdir / "files" / paths.rel(paths.source(stem)))} if change.new_document else {}
-    from .builder import ValidationFailed, check_and_write
+    from .builder import ValidationFailed, check_and_write, checked_files
     from .consistency import ReasonerUnavailable
+    from .incremental import plan
+
+    def source_file(prepared: list[Prepared]) -> list[Problem]:  # the sent file describes its text
+        if not change.new_document:
+            return []
+        return _source_file_problems(stem, staged_ttl, prepared, f"{paths.root.name}/{paths.rel(paths.document(stem))}")
 
     try:
         removed = () if change.new_document else (stem,)
         with data_view(settings, staged, removed, {stem: change.versions}) as view:
-            report, step, prepared, shapes, groups, info = _checked_files(settings, view, change, staged_ttl, reasoner)
+            try:
+                report, prepared, shapes, groups, info = checked_files(view, reasoner=reasoner, more=source_file)
+            except ValidationFailed as exc:
+                raise _refusal(exc.report, view, settings, change.new_document) from None
             info["transaction"] = tx
             manifest = _read_manifest(txdir) or {}
             manifest["audit"] = {**change.audit, "store_digest_after": info["digest"]}
             _write_file(txdir / "manifest.tmp", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
             os.replace(txdir / "manifest.tmp", txdir / "manifest.json")  # committed only once the store says tx
             try:  # only what the change reaches is checked again, when the previous build allows
-                build_dir = check_and_write(settings, view.settings, step, prepared, shapes, groups, info, report,
-                                            reasoner=reasoner, keep_previous=True)  # fmt: skip
-            except ValidationFailed:
-                raise _refusal(report, view, settings, change.new_document) from None
+                build_dir = check_and_write(settings, view.settings, plan(settings, info), prepared, shapes, groups,
+                                            info, report, reasoner=reasoner, keep_previous=True)  # fmt: skip
+            except ValidationFailed as exc:
+                raise _refusal(exc.report, view, settings, change.new_document) from None
             except ReasonerUnavailable as exc:
                 raise IngestError(503, f"{exc}; or set REGKG_INGEST_REASONER=false to ingest without it") from exc
             assert build_dir is not None  # an embedded store (ingest is refused on a remote one)
@@ -620,33 +623,6 @@ def _commit(settings: Settings, change: _Change, reasoner: bool) -> tuple[Path, 
     except OSError as exc:  # committed: the next ingest, build or service start finishes it
         log.warning("regkg: ingest %s committed, files not all in place yet (%s); recovery will finish it", tx, exc)
     return build_dir, info
-
-
-def _checked_files(
-    settings: Settings, view: DataView, change: _Change, staged_ttl: Path, reasoner: bool
-) -> tuple[Report, Plan | None, list[Prepared], Any, dict[str, list[str]], dict[str, Any]]:
-    """The file-by-file checks of an ingest (parse, privacy, its source file), its dataset and
-    build info, and how the store can be written from the previous build; IngestError 422 when
-    a file-by-file check fails."""
-    from .builder import record_inputs
-    from .incremental import plan
-    from .validation import check_files
-
-    report = Report()
-    prepared, shapes = check_files(view.files, view.settings, report)
-    if view.problems:
-        report.extend("ingest", view.problems)
-    if change.new_document:
-        paths = IngestPaths(settings.ingest_dir)
-        shown = f"{paths.root.name}/{paths.rel(paths.document(change.stem))}"
-        extra = _source_file_problems(change.stem, staged_ttl, prepared, shown)
-        if extra:
-            report.extend("ingest", extra)
-    if not report.ok or shapes is None:
-        raise _refusal(report, view, settings, change.new_document)
-    groups, info = dataset(view, prepared, report)
-    record_inputs(info, view.files, view.settings, reasoner=reasoner)
-    return report, plan(settings, info), prepared, shapes, groups, info
 
 
 def _refusal(report: Report, view: DataView, settings: Settings, new_document: bool) -> IngestError:

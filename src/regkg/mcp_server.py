@@ -44,7 +44,7 @@ from .answers.applicability import ApplicabilityError, Facts
 from .answers.applicability import applicability as decide_applicability
 from .answers.facts import check_facts_allowed, facts_document, resolve_medicine
 from .answers.facts import facts as find_facts
-from .answers.saved_queries import ParameterError, SavedQuery, load_saved_queries, saved_query_page
+from .answers.saved_queries import ParameterError, SavedQuery, load_saved_queries, page_bounds, saved_query_page
 from .answers.search import AnswerError, hits_document
 from .answers.search import search as find_resources
 from .backend import StoreBackend, open_store, store_version, worker_target
@@ -452,12 +452,7 @@ class Backend:
         saved = self.saved.get(name)
         if saved is None:
             raise InputError(f"no saved query {name!r}; available: {', '.join(self.saved) or 'none'}")
-        most = self.settings.max_rows
-        if limit is not None and not 1 <= limit <= most:
-            raise InputError(f"limit must be between 1 and {most}, got {limit}")
-        if not 0 <= offset <= sys.maxsize:
-            raise InputError(f"offset must be between 0 and {sys.maxsize}, got {offset}")
-        size = most if limit is None else limit
+        size, offset = page_bounds(limit, offset, self.settings.max_rows, self.settings.max_rows)
         values = dict(parameters or {})
         page = saved_query_page(self.store, saved, values, limit=size, offset=offset)
         columns = page.columns

@@ -237,7 +237,7 @@ def total_order(text: str) -> str:
             depth -= 1
         elif depth == 0 and tok.word == "ORDER" and i + 1 < len(toks) and toks[i + 1].word == "BY":
             order_at = i
-        elif depth == 0 and tok.word in ("LIMIT", "OFFSET", "VALUES") and tail_at is None and toks[i - 1].word != "BY":
+        elif depth == 0 and tok.word in ("LIMIT", "OFFSET", "VALUES") and tail_at is None:
             tail_at = i
     end = tail_at if tail_at is not None else len(toks)
     keys = _sort_keys(toks[order_at + 2 : end]) if order_at is not None else set()

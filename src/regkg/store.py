@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from .canonical import canonical_order, graph_digest, groups_digest, lines_by_graph
+from .canonical import canonical_order, dataset_info, graph_digest, lines_by_graph
 from .namespaces import OUTPUT_PREFIXES, PREFIXES
 
 EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
@@ -269,13 +269,7 @@ def restored_dataset(data: bytes, origin: str = "") -> tuple[dict[str, list[str]
     """The dataset of an N-Quads dump (plain or gzipped), grouped by graph in canonical order,
     and its build info, as ``regkg restore`` writes them on either backend."""
     groups = _canonical_groups(data)
-    info = {
-        "digest": groups_digest(groups),
-        "quads": sum(map(len, groups.values())),
-        "graphs": {graph: len(group) for graph, group in groups.items()},
-        "restored_from": origin,
-    }
-    return groups, info
+    return groups, {**dataset_info(groups), "restored_from": origin}
 
 
 def restore_store(path: Path, data: bytes, origin: str = "") -> tuple[Path, dict[str, Any]]:

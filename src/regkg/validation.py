@@ -139,10 +139,8 @@ def check_dataset(
     if scope is not None:
         from .incremental import own_triples
 
-        individuals = own_triples(store, scope.nodes)
-        report.extend("disjointness", problems + check_instance_disjointness(individuals, ontology, origins))
-    else:
-        report.extend("disjointness", problems + check_instance_disjointness(store, ontology, origins))
+        store = own_triples(store, scope.nodes)  # what disjointness reads of the nodes
+    report.extend("disjointness", problems + check_instance_disjointness(store, ontology, origins))
     clock("disjointness")
     if reasoner and parts and scope is None:
         report.extend("owl-consistency", check_consistency(parts))

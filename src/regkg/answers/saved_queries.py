@@ -261,6 +261,17 @@ def run_saved_query(store: Store, query: SavedQuery, values: dict[str, str]) -> 
     return store.query(bind_values(text, in_text) if in_text else text, substitutions=substitutions)
 
 
+def page_bounds(limit: int | None, offset: int, most: int, default: int) -> tuple[int, int]:
+    """The rows a service page holds (``limit``, else ``default``; 1 to ``most``) and how many
+    precede it (0 to sys.maxsize); ParameterError otherwise."""
+    size = min(default, most) if limit is None else limit
+    if not 1 <= size <= most:
+        raise ParameterError(f"limit must be between 1 and {most} (REGKG_MAX_ROWS), got {size}")
+    if not 0 <= offset <= sys.maxsize:
+        raise ParameterError(f"offset must be between 0 and {sys.maxsize}, got {offset}")
+    return size, offset
+
+
 @dataclass(frozen=True)
 class ResultPage:
     """Rows ``offset`` to ``offset + len(rows)`` of a saved query's answer; ``more``: rows follow."""

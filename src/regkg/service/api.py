@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import sys
 from typing import Any, NamedTuple
 
 import pyoxigraph as ox
@@ -18,6 +17,7 @@ from ..answers.saved_queries import (
     ResultPage,
     SavedQuery,
     load_saved_queries,
+    page_bounds,
     saved_query_page,
 )
 from ..results import to_csv, to_json
@@ -92,16 +92,11 @@ def _run(store: Any, query: SavedQuery, values: dict[str, str], fmt: str, asked:
 def _page(request: Request, name: str, limit: str | None, offset: str | None) -> Page:
     """The page asked for: ``limit`` rows (default DEFAULT_PAGE, at most REGKG_MAX_ROWS) from ``offset``."""
     settings: Settings = request.app.state.settings
-    most = settings.max_rows
     try:
-        size = int(limit) if limit is not None else min(DEFAULT_PAGE, most)
-        start = int(offset) if offset is not None else 0
+        asked = int(limit) if limit is not None else None, int(offset) if offset is not None else 0
     except ValueError as exc:
         raise ParameterError(f"limit and offset must be integers, got limit={limit!r}, offset={offset!r}") from exc
-    if not 1 <= size <= most:
-        raise ParameterError(f"limit must be between 1 and {most} (REGKG_MAX_ROWS), got {size}")
-    if not 0 <= start <= sys.maxsize:
-        raise ParameterError(f"offset must be between 0 and {sys.maxsize}, got {start}")
+    size, start = page_bounds(*asked, settings.max_rows, DEFAULT_PAGE)
     return Page(size, start, URL(f"{settings.public_base}/api/queries/{name}?{request.url.query}"))
 
 

@@ -41,8 +41,12 @@ log = logging.getLogger("regkg.service")
 def _in_memory(settings: Settings, version: str) -> bool:
     """Whether the service reads an in-memory copy of the embedded store: when asked to
     (REGKG_IN_MEMORY), or when the store holds at most REGKG_IN_MEMORY_MAX_QUADS quads."""
-    if settings.in_memory or settings.store.remote or settings.in_memory_max_quads <= 0:
-        return settings.in_memory and not settings.store.remote
+    if settings.store.remote:
+        return False
+    if settings.in_memory:
+        return True
+    if settings.in_memory_max_quads <= 0:
+        return False
     quads = (read_build_info(Path(version)) or {}).get("quads")
     return isinstance(quads, int) and quads <= settings.in_memory_max_quads
 
@@ -69,6 +73,14 @@ def _index(store: StoreBackend, facts_max_triples: int) -> None:
         log.exception("regkg: cannot index the store")
 
 
+def _serve(app: FastAPI, store: StoreBackend, version: str) -> None:
+    """Serve ``store`` from now on, with no SPARQL query proven fast yet: what was proven on
+    another store does not carry over (:mod:`.proven_fast`)."""
+    settings: Settings = app.state.settings
+    app.state.store, app.state.store_version = store, version
+    app.state.proven_fast = ProvenFast(settings.in_process_ms / 1000)
+
+
 async def reload_store(app: FastAPI) -> bool:
     """Serve the store there is now, if it changed (an ingest, ``regkg build`` or ``regkg
     restore``): a new in-process handle, indexes built before the switch, and query workers
@@ -83,8 +95,7 @@ async def reload_store(app: FastAPI) -> bool:
             return False
         store = await run_in_threadpool(_open_store, settings, version)
         await app.state.executor.reload(worker_target(store))
-        app.state.store, app.state.store_version = store, version
-        app.state.proven_fast = ProvenFast(settings.in_process_ms / 1000)  # proven on this store only
+        _serve(app, store, version)
         log.info("regkg: now serving %s (digest %s)", store.path, str(store.info.get("digest"))[:16])
         return True
 
@@ -119,13 +130,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         recover_if_idle(settings)  # an ingest interrupted by a crash: finish or undo it first
         version = store_version(settings)  # one snapshot until it changes (see reload_store)
-        app.state.store, app.state.store_version = _open_store(settings, version), version
+        _serve(app, _open_store(settings, version), version)
         executor = QueryExecutor(
             worker_target(app.state.store), settings.workers, settings.query_timeout, settings.queue_timeout
         )
         await executor.start()
         app.state.executor = executor
-        app.state.proven_fast = ProvenFast(settings.in_process_ms / 1000)
         app.state.reload_lock = asyncio.Lock()
         watcher = asyncio.create_task(_follow_store_link(app))
         try:

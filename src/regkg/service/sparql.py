@@ -177,21 +177,16 @@ async def answer(
     engine = getattr(state.store, "engine", None)  # type: ignore[attr-defined]
     proven: ProvenFast | None = getattr(state, "proven_fast", None)
     key = (query, fmt, job.base_iri)
-    in_process = (
-        engine is not None
-        and params.get("default-graph-uri") is None
-        and params.get("named-graph-uri") is None
-        and ((proven is not None and key in proven) or anchored_lookup(query, settings.max_rows))
-    )
-    if in_process:  # bounded by construction or proven fast: answered here, without the hop to a worker
-        began = perf_counter()
+    # the served dataset as a whole, in process: a protocol dataset (default-graph-uri...) goes to a worker
+    local = engine is not None and job.default_graphs is None and job.named_graphs is None
+    if local and ((proven is not None and key in proven) or anchored_lookup(query, settings.max_rows)):
+        began = perf_counter()  # bounded by construction or proven fast: answered here, without the hop
         outcome = execute(engine, job)
         if proven is not None:  # an overrun drops the text: back to a worker next time
             proven.record(key, perf_counter() - began)
     else:
         outcome = await state.executor.run(job)  # type: ignore[attr-defined]
-        if proven is not None and engine is not None and outcome.status == 200 and job.default_graphs is None \
-                and job.named_graphs is None:  # fmt: skip
+        if local and proven is not None and outcome.status == 200:
             proven.record(key, outcome.seconds)
     if outcome.status != 200:
         return _problem(outcome.status, outcome.error)
